@@ -1,0 +1,124 @@
+#!/bin/bash
+# setup.sh - the two commands of the README, for a fresh Debian 12 machine.
+#
+#   ./setup.sh demo    install what is missing, build, open the workbench on the demo
+#   ./setup.sh test    the same, plus PostgreSQL 15 and MariaDB servers, then every test
+#   ./setup.sh build   install what is missing and build only
+#
+# Builds out of tree in _build/ (the binary is _build/maskbench). The test
+# servers are private instances under _build/servers, on 127.0.0.1 only.
+# Options for `test`: MB_SANITIZE=0 skips the ASan/UBSan pass, MB_FUZZ_SECONDS
+# sets each fuzz target's time (default 60), MB_DISTCHECK=0 skips distcheck.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$(pwd)
+mode=${1:-demo}
+
+build_pkgs=(build-essential autoconf automake libtool pkg-config
+	libncurses-dev libpq-dev libmariadb-dev libsqlite3-dev libpcre2-dev
+	libyaml-dev libssl-dev libutf8proc-dev libvectorscan-dev libcmocka-dev sqlite3)
+test_pkgs=(postgresql postgresql-client mariadb-server mariadb-client tmux
+	valgrind clang libclang-rt-dev gzip procps)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+install_missing() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing: ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" = 0 ] || sudo=(sudo)
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	# Do not let package scripts start the machine's own servers: ours are private.
+	local own_policy=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+		"${sudo[@]}" chmod +x /usr/sbin/policy-rc.d
+		own_policy=1
+	fi
+	local rc=0
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+	[ "$own_policy" = 1 ] && "${sudo[@]}" rm -f /usr/sbin/policy-rc.d
+	return "$rc"
+}
+
+build() { # build DIR [configure options...]
+	local dir=$1; shift
+	[ -x configure ] && [ configure -nt configure.ac ] || { say "autoreconf"; autoreconf -fi >/dev/null 2>&1 || autoreconf -fi; }
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ]; then
+		say "configure ($dir) $*"
+		(cd "$dir" && "$top/configure" -q "$@")
+	fi
+	say "make ($dir)"
+	make -C "$dir" -j"$(nproc)" >/dev/null
+}
+
+# Counts the TAP test points of a finished `make check` (from the .trs files).
+count_results() { # DIR -> "passed failed"
+	local p f
+	p=$(find "$1" -name '*.trs' -exec grep -h '^:test-result: \(PASS\|XFAIL\)' {} + 2>/dev/null | wc -l)
+	f=$(find "$1" -name '*.trs' -exec grep -h '^:test-result: \(FAIL\|XPASS\|ERROR\)' {} + 2>/dev/null | wc -l)
+	echo "$p $f"
+}
+
+case "$mode" in
+build)
+	install_missing "${build_pkgs[@]}"
+	build _build --enable-werror
+	;;
+demo)
+	install_missing "${build_pkgs[@]}"
+	build _build
+	exec _build/maskbench demo
+	;;
+test)
+	install_missing "${build_pkgs[@]}" "${test_pkgs[@]}"
+	build _build --enable-werror
+	say "starting PostgreSQL and MariaDB (private, 127.0.0.1)"
+	tests/lib/servers.sh start "$top/_build/servers"
+	# shellcheck disable=SC1091
+	. "$top/_build/servers/env"
+	trap 'tests/lib/servers.sh stop "$top/_build/servers"' EXIT
+	export CI=${CI:-true}
+	passed=0 failed=0
+
+	say "test suite"
+	find _build -name '*.trs' -delete
+	make -C _build -j2 check >_build/check.out 2>&1 || true
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS|# )' _build/check.out | grep -v '^PASS' || true
+	read -r p f < <(count_results _build)
+	passed=$((passed + p)); failed=$((failed + f))
+
+	if [ "${MB_SANITIZE:-1}" != 0 ]; then
+		say "test suite under ASan+UBSan"
+		build _build-asan --enable-sanitizers --enable-debug
+		find _build-asan -name '*.trs' -delete
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+			make -C _build-asan -j2 check >_build-asan/check.out 2>&1 || true
+		grep -E '^(FAIL|ERROR|XPASS)' _build-asan/check.out || true
+		read -r p f < <(count_results _build-asan)
+		passed=$((passed + p)); failed=$((failed + f))
+	fi
+
+	for extra in tests/ci/*.sh; do
+		[ -x "$extra" ] || continue
+		say "$(basename "$extra" .sh)"
+		if "$extra" "$top/_build" >"_build/$(basename "$extra" .sh).out" 2>&1; then
+			passed=$((passed + 1)); echo "PASS: $extra"
+		else
+			failed=$((failed + 1)); echo "FAIL: $extra"; tail -n 30 "_build/$(basename "$extra" .sh).out"
+		fi
+	done
+
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	;;
+*)
+	echo "usage: ./setup.sh demo|test|build" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,87 @@
+/*
+ * cmd_catalog.c - `maskbench catalog SOURCE [--format table|tsv|json]`:
+ * reads the source's catalog inside its read-only snapshot, records a
+ * snapshot in the workspace, prints it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/catalog.h"
+#include "core/db.h"
+#include "core/workspace.h"
+#include "tui/commands.h"
+#include "tui/options.h"
+
+static const char catalog_usage[] =
+	"usage: maskbench catalog SOURCE [--format table|tsv|json] [--no-save]\n"
+	"\n"
+	"Reads tables, columns, keys and foreign keys of SOURCE (read-only) and\n"
+	"records a snapshot in the workspace.\n";
+
+int cmd_catalog(int argc, char **argv, const struct global_opts *g)
+{
+	const char *source = NULL, *format = "table";
+	bool save = true;
+	struct mb_err err = MB_ERR_INIT;
+	struct db_conn *conn = NULL;
+	struct workspace *ws = NULL;
+	struct catalog cat;
+	struct strbuf out = STRBUF_INIT;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (opt_is_help(argv[i])) {
+			fputs(catalog_usage, stdout);
+			return 0;
+		} else if ((v = opt_value(argc, argv, &i, "--format"))) {
+			format = v;
+		} else if (!strcmp(argv[i], "--no-save")) {
+			save = false;
+		} else if (opt_missing_value) {
+			return usage_error(catalog_usage, "%s needs a value", opt_missing_value);
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage_error(catalog_usage, "unknown option '%s'", argv[i]);
+		} else if (!source) {
+			source = argv[i];
+		} else {
+			return usage_error(catalog_usage, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!source)
+		return usage_error(catalog_usage, "missing SOURCE");
+	if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json"))
+		return usage_error(catalog_usage, "unknown format '%s' (table, tsv or json)", format);
+
+	catalog_init(&cat, DB_ENGINE_NONE);
+	if (db_open(source, DB_MODE_SOURCE, &conn, &err) ||
+	    db_read_catalog(conn, &cat, &err))
+		goto fail;
+	if (save) {
+		int64_t source_id;
+		ws = ws_open(g->workspace, &err);
+		if (!ws || ws_source_upsert(ws, &conn->url, &source_id, &err) ||
+		    ws_catalog_save(ws, source_id, &cat, NULL, &err) ||
+		    after_catalog_saved(ws, source_id, &cat, &err))
+			goto fail;
+	}
+	if (!strcmp(format, "json"))
+		catalog_to_json(&cat, &out);
+	else if (!strcmp(format, "tsv"))
+		catalog_to_tsv(&cat, &out);
+	else
+		catalog_to_table(&cat, &out);
+	fwrite(out.buf, 1, out.len, stdout);
+	rc = fflush(stdout) ? 3 : 0;
+	goto done;
+fail:
+	rc = report_error(&err);
+done:
+	strbuf_release(&out);
+	catalog_release(&cat);
+	ws_close(ws);
+	db_close(conn);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/* options.c - argument parsing helpers for the subcommands. */
+#include "config.h"
+
+#include "tui/options.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *opt_missing_value;
+
+bool opt_is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		opt_missing_value = name;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("maskbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(usage, stderr);
+	return 2;
+}
+
+int after_catalog_saved(struct workspace *ws, int64_t source_id,
+			const struct catalog *cat, struct mb_err *err)
+{
+	/* The rules module hooks drift detection in here once it exists. */
+	(void)ws;
+	(void)source_id;
+	(void)cat;
+	(void)err;
+	return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * options.h - small helpers shared by the subcommands' argument parsers.
+ */
+#ifndef MB_OPTIONS_H
+#define MB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/catalog.h"
+#include "core/error.h"
+#include "core/util.h"
+#include "core/workspace.h"
+
+/* Set by opt_value() when an option was given without its value. */
+extern const char *opt_missing_value;
+
+bool opt_is_help(const char *arg);
+/*
+ * If argv[*i] is `name VALUE` or `name=VALUE`, returns VALUE (advancing *i
+ * past it); otherwise NULL. A missing value sets opt_missing_value.
+ */
+const char *opt_value(int argc, char **argv, int *i, const char *name);
+/* Prints "maskbench: <msg>" and the usage text to stderr; returns 2. */
+ATTR_FORMAT(2, 3) int usage_error(const char *usage, const char *fmt, ...);
+
+/*
+ * Called after every new catalog snapshot of a source (catalog, scan, TUI
+ * connect): brings the rules up to date (drift). Returns 0 or -1.
+ */
+int after_catalog_saved(struct workspace *ws, int64_t source_id,
+			const struct catalog *cat, struct mb_err *err);
+
+#endif
