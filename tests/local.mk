@@ -10,3 +10,14 @@ endif
 
 dist_check_SCRIPTS += tests/integration/cli_catalog.sh
 TESTS += tests/integration/cli_catalog.sh
+
+FUZZ_TARGETS += tests/fuzz/fuzz_url
+if ENABLE_FUZZING
+EXTRA_PROGRAMS += tests/fuzz/fuzz_url
+else
+check_PROGRAMS += tests/fuzz/fuzz_url
+endif
+tests_fuzz_fuzz_url_SOURCES = tests/fuzz/fuzz_url.c $(FUZZ_MAIN)
+tests_fuzz_fuzz_url_CFLAGS = $(AM_CFLAGS) $(FUZZ_COMPILE) $(MB_DEP_CFLAGS)
+tests_fuzz_fuzz_url_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+tests_fuzz_fuzz_url_LDADD = $(MB_LINK)
