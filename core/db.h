@@ -35,7 +35,7 @@ enum db_engine {
 /* A parsed address. All strings are owned; db_url_release() frees them. */
 struct db_url {
 	enum db_engine engine;
-	char *conninfo;  /* what the driver opens: libpq URI, mysql URL, file path */
+	char *conninfo;  /* servers: the text as typed; SQLite: the decoded path */
 	char *display;   /* the address without any password: safe to print/store */
 	char *host;      /* NULL when not given (driver defaults apply) */
 	unsigned port;   /* 0 when not given */
@@ -43,13 +43,20 @@ struct db_url {
 	char *password;  /* NULL unless the URL carried one; never printed */
 	char *dbname;    /* PG/MySQL database; NULL when not given */
 	char *path;      /* SQLite file path; NULL for servers */
-	char *params;    /* query string after '?', without the '?'; may be NULL */
+	char *params;    /* raw query string after '?' (may hold password=); NULL if none */
 };
 
 /*
- * Parses postgresql://, postgres://, mysql://, mariadb://, sqlite:///path,
- * file paths ending in .db/.sqlite/.sqlite3. Percent-escapes are decoded.
- * Returns 0, or -1 with MB_ERR_USAGE naming the address (without password).
+ * Parses postgresql://, postgres://, mysql://, mariadb:// as
+ *   scheme://[user[:password]@][host[:port] | h1:p1,h2:p2 | [v6]:port][/db][?k=v&...]
+ * (the LAST '@' ends the user info, so unescaped '@', '/', '?' in a
+ * password are safe; an '@' inside parameters must be written %40);
+ * sqlite:///abs/path.db (absolute), sqlite://rel/path.db and sqlite:rel.db
+ * (relative: a local file has no host); bare paths ending in .db, .sqlite
+ * or .sqlite3. Percent-escapes are decoded in user, password, host, db and
+ * SQLite paths (%00 is refused). `display` drops the password and any
+ * password=... parameter. On failure *out is left empty and the result is
+ * -1 with MB_ERR_USAGE "malformed address '<display>': <why>".
  */
 int db_url_parse(const char *text, struct db_url *out, struct mb_err *err);
 void db_url_release(struct db_url *url);
@@ -144,7 +151,8 @@ struct db_driver {
 	void (*quote_ident)(struct db_conn *conn, struct strbuf *sb, const char *name);
 	void (*quote_literal)(struct db_conn *conn, struct strbuf *sb,
 			      const char *s, size_t len);
-	/* Fills an empty catalog with a fixed, small number of queries. */
+	/* Fills an empty catalog with a fixed, small number of queries;
+	 * db_read_catalog() then calls catalog_finish(), drivers do not. */
 	int (*read_catalog)(struct db_conn *conn, struct catalog *cat,
 			    struct mb_err *err);
 	/* Per-statement time limit in milliseconds (0 = none). */
@@ -221,6 +229,8 @@ void db_quote_literal(struct db_conn *conn, struct strbuf *sb, const char *s,
 /* schema.table quoted; schema omitted on engines without real schemas. */
 void db_quote_table(struct db_conn *conn, struct strbuf *sb, const char *schema,
 		    const char *table);
+/* Fills an empty catalog (catalog_init()ed by the caller, who releases it
+ * also on failure) and finishes it. */
 int db_read_catalog(struct db_conn *conn, struct catalog *cat,
 		    struct mb_err *err);
 int db_set_timeout(struct db_conn *conn, unsigned ms, struct mb_err *err);

@@ -7,6 +7,6 @@ libmbcore_a_SOURCES = \
 	core/error.c core/error.h \
 	core/subset_config.c core/subset_config.h \
 	core/catalog.c core/catalog.h \
-	core/workspace.c core/workspace.h \
-	core/db.h
+	core/workspace.c core/workspace.h core/db_mysql.c \
+	core/db.h core/db.c core/db_internal.h core/db_pg.c core/db_sqlite.c
 

@@ -17,7 +17,14 @@ struct mb_err;
 int report_error(const struct mb_err *err);
 
 int cmd_catalog(int argc, char **argv, const struct global_opts *g);
+int cmd_scan(int argc, char **argv, const struct global_opts *g);
 int cmd_demo(int argc, char **argv, const struct global_opts *g);
+int cmd_rules(int argc, char **argv, const struct global_opts *g);
+int cmd_transform(int argc, char **argv, const struct global_opts *g);
+int cmd_plan(int argc, char **argv, const struct global_opts *g);
+int cmd_run(int argc, char **argv, const struct global_opts *g);
+int cmd_verify(int argc, char **argv, const struct global_opts *g);
+int cmd_preview(int argc, char **argv, const struct global_opts *g);
 int cmd_tui(int argc, char **argv, const struct global_opts *g);
 
 #endif

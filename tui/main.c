@@ -20,6 +20,13 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "catalog", cmd_catalog, "catalog SOURCE [--format table|tsv|json]" },
+	{ "scan", cmd_scan, "scan SOURCE [--customers FILE | --customers-sql SQL] [--sample N] [--full] [--format table|tsv|json]" },
+	{ "rules", cmd_rules, "rules list|set|approve|reject|export|import|report|history|verify-audit|two-person ..." },
+	{ "transform", cmd_transform, "transform ACTION [--param K=V]... [--key-file FILE]   mask stdin to stdout, one value a line" },
+	{ "preview", cmd_preview, "preview SOURCE TABLE [--rows N]       original beside masked" },
+	{ "plan", cmd_plan, "plan SOURCE [--format table|tsv|json] [--exact]   subset preview" },
+	{ "run", cmd_run, "run SOURCE TARGET [--jobs N] [--allow-unreviewed] [--force] [--keep N] [--after CMD]" },
+	{ "verify", cmd_verify, "verify TARGET [--customers FILE] [--all-text]" },
 	{ "demo", cmd_demo, "demo                              the workbench on the bundled demo database" },
 };
 

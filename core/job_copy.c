@@ -1,0 +1,562 @@
+/*
+ * job_copy.c - the row pipeline of one table: read the planned rows from
+ * the source, mask the columns that have a spec, write them to the sink.
+ *
+ * PostgreSQL sources are read with COPY (SELECT ...) TO STDOUT: unmasked
+ * fields are passed through in COPY text form untouched (no decode), only
+ * masked fields are decoded, masked and re-encoded. Other sources stream
+ * rows (mysql_use_result, sqlite3_step). Memory is bounded by one row plus
+ * one output batch (SINK_INSERT: ~1 MB or 1,000 rows; SINK_COPY: 256 KB).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "core/job_int.h"
+
+#define INSERT_BATCH_ROWS 1000
+#define INSERT_BATCH_BYTES (1 << 20)
+#define COPY_BATCH_BYTES (256 << 10)
+#define PROGRESS_EVERY 4096
+
+/* ---- which spec applies to a column ---- */
+
+static const struct mask_spec *direct_spec(const struct job_options *o,
+					   const struct cat_table *t,
+					   const char *col)
+{
+	for (size_t i = 0; i < o->nrules; i++) {
+		const struct job_rule *r = &o->rules[i];
+		if (str_eq(r->table, t->name) && str_eq(r->column, col) &&
+		    (!r->schema || str_eq(r->schema, t->schema)))
+			return r->spec;
+	}
+	return NULL;
+}
+
+static bool masks(const struct mask_spec *s)
+{
+	return s && s->action && !str_eq(s->action, "keep");
+}
+
+static const struct mask_spec *spec_for(const struct catalog *cat,
+					const struct job_options *o,
+					const struct cat_table *t, size_t col,
+					int depth)
+{
+	/* A column that references a masked key takes the key's spec. */
+	if (depth < 16) {
+		for (size_t f = 0; f < t->nfks; f++) {
+			const struct cat_fk *fk = &t->fks[f];
+			if (fk->ref_table_idx < 0)
+				continue;
+			for (size_t k = 0; k < fk->ncols; k++) {
+				if (fk->col_idx[k] != (int)col)
+					continue;
+				const struct cat_table *p = &cat->tables[fk->ref_table_idx];
+				int pc = cat_table_column_index(p, fk->ref_cols[k]);
+				if (pc < 0)
+					continue;
+				const struct mask_spec *s = spec_for(cat, o, p, (size_t)pc, depth + 1);
+				if (masks(s))
+					return s;
+			}
+		}
+	}
+	const struct mask_spec *s = direct_spec(o, t, t->cols[col].name);
+	return masks(s) ? s : NULL;
+}
+
+const struct mask_spec *job_spec_for(const struct catalog *cat,
+				     const struct job_options *o,
+				     const struct cat_table *t, size_t col)
+{
+	return spec_for(cat, o, t, col, 0);
+}
+
+int job_check_key_masks(const struct catalog *cat, const struct job_options *o,
+			struct mb_err *err)
+{
+	for (size_t i = 0; i < cat->ntables; i++) {
+		const struct cat_table *t = &cat->tables[i];
+		for (size_t f = 0; f < t->nfks; f++) {
+			const struct cat_fk *fk = &t->fks[f];
+			if (fk->ref_table_idx < 0)
+				continue;
+			const struct cat_table *p = &cat->tables[fk->ref_table_idx];
+			for (size_t k = 0; k < fk->ncols; k++) {
+				int pc = cat_table_column_index(p, fk->ref_cols[k]);
+				if (pc < 0 || fk->col_idx[k] < 0)
+					continue;
+				if (masks(direct_spec(o, t, fk->cols[k])) &&
+				    !job_spec_for(cat, o, p, (size_t)pc))
+					return mb_err_set(err, MB_ERR_INPUT,
+							  "%s.%s.%s is masked but the key it references, %s.%s.%s, is not: the foreign key would break; mask the key instead",
+							  t->schema, t->name, fk->cols[k],
+							  p->schema, p->name, fk->ref_cols[k]);
+			}
+		}
+	}
+	return 0;
+}
+
+void col_masks_free(struct col_mask *m, size_t n)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < n; i++)
+		masker_free(m[i].m);
+	free(m);
+}
+
+int col_masks_build(const struct catalog *cat, const struct cat_table *t,
+		    const struct subset_table *st, const struct job_options *o,
+		    struct col_mask **out, struct mb_err *err)
+{
+	struct col_mask *m = xcalloc(t->ncols + 1, sizeof(*m));
+	for (size_t i = 0; i < t->ncols; i++) {
+		m[i].entity_col = -1;
+		m[i].force_null = st && st->null_cols && st->null_cols[i];
+		const struct mask_spec *s = job_spec_for(cat, o, t, i);
+		if (!s || m[i].force_null)
+			continue;
+		if (!o->key) {
+			col_masks_free(m, t->ncols);
+			return mb_err_set(err, MB_ERR_USAGE,
+					  "%s.%s.%s: masking needs a key (MASKBENCH_KEY or --key-file)",
+					  t->schema, t->name, t->cols[i].name);
+		}
+		m[i].m = masker_new(s, o->key, err);
+		if (!m[i].m)
+			goto fail;
+		if (o->customers)
+			masker_set_customers(m[i].m, o->customers);
+		if (masker_needs_row_context(m[i].m)) {
+			const char *ent = masker_entity_column(m[i].m);
+			const char *expr = masker_sql_expression(m[i].m);
+			if (ent) {
+				m[i].entity_col = cat_table_column_index(t, ent);
+				if (m[i].entity_col < 0) {
+					mb_err_set(err, MB_ERR_INPUT,
+						   "entity column '%s' does not exist", ent);
+					goto fail;
+				}
+			} else if (expr) {
+				m[i].sql_expr = expr;
+			} else {
+				mb_err_set(err, MB_ERR_INPUT,
+					   "action '%s' is not supported by the runner yet",
+					   masker_action(m[i].m));
+				goto fail;
+			}
+		}
+	}
+	*out = m;
+	return 0;
+fail:
+	mb_err_prefix(err, "%s.%s.%s", t->schema, t->name, t->cols[0].name);
+	col_masks_free(m, t->ncols);
+	return -1;
+}
+
+/* ---- COPY text ---- */
+
+static void copy_decode(const char *s, size_t n, struct strbuf *out)
+{
+	strbuf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c != '\\' || i + 1 >= n) {
+			strbuf_addch(out, c);
+			continue;
+		}
+		c = s[++i];
+		switch (c) {
+		case 'b': strbuf_addch(out, '\b'); break;
+		case 'f': strbuf_addch(out, '\f'); break;
+		case 'n': strbuf_addch(out, '\n'); break;
+		case 'r': strbuf_addch(out, '\r'); break;
+		case 't': strbuf_addch(out, '\t'); break;
+		case 'v': strbuf_addch(out, '\v'); break;
+		case 'x': {
+			int v = 0, k = 0;
+			while (k < 2 && i + 1 < n && strchr("0123456789abcdefABCDEF", s[i + 1]) && s[i + 1]) {
+				char h = s[++i];
+				v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+				k++;
+			}
+			strbuf_addch(out, v);
+			break;
+		}
+		default:
+			if (c >= '0' && c <= '7') {
+				int v = c - '0', k = 1;
+				while (k < 3 && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '7') {
+					v = v * 8 + (s[++i] - '0');
+					k++;
+				}
+				strbuf_addch(out, v);
+			} else {
+				strbuf_addch(out, c);
+			}
+		}
+	}
+}
+
+static void copy_encode(struct strbuf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '\\': strbuf_addstr(out, "\\\\"); break;
+		case '\t': strbuf_addstr(out, "\\t"); break;
+		case '\n': strbuf_addstr(out, "\\n"); break;
+		case '\r': strbuf_addstr(out, "\\r"); break;
+		default: strbuf_addch(out, s[i]);
+		}
+	}
+}
+
+/* ---- the pipeline ---- */
+
+struct field {
+	const char *raw;   /* COPY text form (COPY source only) */
+	size_t rawlen;
+	const char *val;   /* decoded value; NULL for SQL NULL */
+	size_t len;
+};
+
+struct pipe {
+	struct table_copy *tc;
+	struct field *f;            /* tc->ncols */
+	struct strbuf *dec;         /* decoded values of masked columns */
+	struct strbuf masked;
+	struct strbuf batch;        /* output being collected */
+	size_t batch_rows;
+	struct mb_err *err;
+	bool copy_started;
+	int64_t last_report;
+};
+
+static int flush_batch(struct pipe *p)
+{
+	struct table_copy *tc = p->tc;
+	if (!p->batch.len)
+		return 0;
+	int ret = 0;
+	switch (tc->sink) {
+	case SINK_COPY:
+		ret = db_copy_in_put(tc->dst, p->batch.buf, p->batch.len, p->err);
+		break;
+	case SINK_INSERT:
+		ret = db_exec(tc->dst, p->batch.buf, p->err);
+		break;
+	case SINK_FILE_COPY:
+	case SINK_FILE_INSERT:
+		if (tc->sink == SINK_FILE_INSERT)
+			strbuf_addstr(&p->batch, ";\n");
+		if (fwrite(p->batch.buf, 1, p->batch.len, tc->out) != p->batch.len)
+			ret = mb_err_set(p->err, MB_ERR_IO, "cannot write the dump");
+		break;
+	}
+	tc->bytes += (int64_t)p->batch.len;
+	strbuf_reset(&p->batch);
+	p->batch_rows = 0;
+	return ret;
+}
+
+static void insert_header(struct pipe *p)
+{
+	struct table_copy *tc = p->tc;
+	strbuf_addf(&p->batch, "INSERT INTO %s (", tc->target_name);
+	for (size_t i = 0; i < tc->ncols; i++) {
+		if (i)
+			strbuf_addstr(&p->batch, ", ");
+		db_quote_ident(tc->quoter, &p->batch, tc->t->cols[tc->cols[i]].name);
+	}
+	strbuf_addstr(&p->batch, ") VALUES ");
+}
+
+/* Masks field i (decoded value in f[i].val); result in f[i].val. */
+static int mask_field(struct pipe *p, size_t i, struct strbuf *store)
+{
+	struct table_copy *tc = p->tc;
+	const struct col_mask *cm = &tc->masks[tc->cols[i]];
+	bool is_null = false;
+	int r;
+	if (cm->force_null) {
+		p->f[i].val = NULL;
+		return 0;
+	}
+	if (!cm->m || cm->sql_expr)
+		return 0;
+	strbuf_reset(store);
+	if (cm->entity_col >= 0) {
+		const struct field *ef = NULL;
+		for (size_t k = 0; k < tc->ncols; k++)
+			if (tc->cols[k] == cm->entity_col)
+				ef = &p->f[k];
+		r = masker_apply_entity(cm->m, p->f[i].val, p->f[i].len,
+					ef ? ef->val : NULL, ef ? ef->len : 0,
+					store, &is_null, p->err);
+	} else {
+		r = masker_apply(cm->m, p->f[i].val, p->f[i].len, store,
+				 &is_null, p->err);
+	}
+	if (r < 0)
+		return mb_err_prefix(p->err, "%s.%s.%s", tc->t->schema, tc->t->name,
+				     tc->t->cols[tc->cols[i]].name);
+	p->f[i].val = is_null ? NULL : store->buf;
+	p->f[i].len = is_null ? 0 : store->len;
+	return 0;
+}
+
+static bool col_masked(const struct table_copy *tc, size_t i)
+{
+	const struct col_mask *cm = &tc->masks[tc->cols[i]];
+	return cm->force_null || (cm->m && !cm->sql_expr);
+}
+
+/* Appends one row (fields decoded or raw) to the batch in the sink's form. */
+static int emit_row(struct pipe *p, bool have_raw)
+{
+	struct table_copy *tc = p->tc;
+	if (tc->sink == SINK_COPY || tc->sink == SINK_FILE_COPY) {
+		for (size_t i = 0; i < tc->ncols; i++) {
+			if (i)
+				strbuf_addch(&p->batch, '\t');
+			if (have_raw && !col_masked(tc, i))
+				strbuf_add(&p->batch, p->f[i].raw, p->f[i].rawlen);
+			else if (!p->f[i].val)
+				strbuf_addstr(&p->batch, "\\N");
+			else
+				copy_encode(&p->batch, p->f[i].val, p->f[i].len);
+		}
+		strbuf_addch(&p->batch, '\n');
+		p->batch_rows++;
+		if (p->batch.len >= COPY_BATCH_BYTES && tc->sink == SINK_COPY)
+			return flush_batch(p);
+		if (p->batch.len >= COPY_BATCH_BYTES)
+			return flush_batch(p);
+		return 0;
+	}
+	if (p->batch_rows == 0)
+		insert_header(p);
+	else
+		strbuf_addstr(&p->batch, ", ");
+	strbuf_addch(&p->batch, '(');
+	for (size_t i = 0; i < tc->ncols; i++) {
+		if (i)
+			strbuf_addstr(&p->batch, ", ");
+		if (!p->f[i].val)
+			strbuf_addstr(&p->batch, "NULL");
+		else
+			db_quote_literal(tc->quoter, &p->batch, p->f[i].val, p->f[i].len);
+	}
+	strbuf_addch(&p->batch, ')');
+	p->batch_rows++;
+	if (p->batch_rows >= INSERT_BATCH_ROWS || p->batch.len >= INSERT_BATCH_BYTES)
+		return flush_batch(p);
+	return 0;
+}
+
+static int after_row(struct pipe *p)
+{
+	struct table_copy *tc = p->tc;
+	tc->rows++;
+	if (tc->cancel && *tc->cancel)
+		return mb_err_set(p->err, MB_ERR_CANCELLED, "cancelled");
+	if (tc->on_progress && tc->rows - p->last_report >= PROGRESS_EVERY) {
+		p->last_report = tc->rows;
+		tc->on_progress(tc->progress_ctx, tc->rows, tc->bytes + (int64_t)p->batch.len, false);
+	}
+	return 0;
+}
+
+/* One COPY text row from the source. */
+static int on_copy_chunk(void *ctx, const char *buf, size_t len)
+{
+	struct pipe *p = ctx;
+	struct table_copy *tc = p->tc;
+	size_t i = 0, start = 0;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	for (size_t k = 0; k <= len; k++) {
+		if (k < len && buf[k] != '\t')
+			continue;
+		if (i >= tc->ncols)
+			return mb_err_set(p->err, MB_ERR_DB, "%s.%s: unexpected COPY row shape",
+					  tc->t->schema, tc->t->name);
+		struct field *f = &p->f[i];
+		f->raw = buf + start;
+		f->rawlen = k - start;
+		if (f->rawlen == 2 && f->raw[0] == '\\' && f->raw[1] == 'N') {
+			f->val = NULL;
+			f->len = 0;
+		} else {
+			f->val = f->raw;
+			f->len = f->rawlen;
+		}
+		i++;
+		start = k + 1;
+	}
+	if (i != tc->ncols)
+		return mb_err_set(p->err, MB_ERR_DB, "%s.%s: unexpected COPY row shape",
+				  tc->t->schema, tc->t->name);
+	/* Decode what is masked or is an entity of a masked column. */
+	for (size_t c = 0; c < tc->ncols; c++) {
+		const struct col_mask *cm = &tc->masks[tc->cols[c]];
+		bool need = col_masked(tc, c);
+		for (size_t o = 0; o < tc->ncols && !need; o++)
+			if (tc->masks[tc->cols[o]].entity_col == tc->cols[c] &&
+			    tc->masks[tc->cols[o]].m)
+				need = true;
+		(void)cm;
+		if (need && p->f[c].val && memchr(p->f[c].raw, '\\', p->f[c].rawlen)) {
+			copy_decode(p->f[c].raw, p->f[c].rawlen, &p->dec[c]);
+			p->f[c].val = p->dec[c].buf;
+			p->f[c].len = p->dec[c].len;
+		}
+	}
+	for (size_t c = 0; c < tc->ncols; c++)
+		if (col_masked(tc, c) && mask_field(p, c, &p->dec[tc->ncols + c]) < 0)
+			return -1;
+	if (emit_row(p, true) < 0)
+		return -1;
+	return after_row(p);
+}
+
+static int read_rows(struct pipe *p, const char *sql)
+{
+	struct table_copy *tc = p->tc;
+	struct db_rows *rows = NULL;
+	int r;
+	if (db_query(tc->src, sql, &rows, p->err) < 0)
+		return -1;
+	if (rows->ncols != tc->ncols) {
+		db_rows_close(rows);
+		return mb_err_set(p->err, MB_ERR_DB, "unexpected column count");
+	}
+	while ((r = db_rows_next(rows, p->err)) == 1) {
+		for (size_t c = 0; c < tc->ncols; c++) {
+			p->f[c].raw = NULL;
+			p->f[c].val = rows->values[c];
+			p->f[c].len = rows->values[c] ? rows->lengths[c] : 0;
+		}
+		for (size_t c = 0; c < tc->ncols; c++)
+			if (col_masked(tc, c) && mask_field(p, c, &p->dec[tc->ncols + c]) < 0) {
+				r = -1;
+				break;
+			}
+		if (r < 0 || emit_row(p, false) < 0 || after_row(p) < 0) {
+			r = -1;
+			break;
+		}
+	}
+	db_rows_close(rows);
+	return r < 0 ? -1 : 0;
+}
+
+int table_copy_run(struct table_copy *tc, struct mb_err *err)
+{
+	struct pipe p = { .tc = tc, .err = err };
+	struct strbuf list = STRBUF_INIT, sql = STRBUF_INIT, wrapped = STRBUF_INIT;
+	size_t cursor = 0;
+	int ret = -1, r;
+	bool copy_src = tc->src->drv->caps.copy_stream && tc->src->drv->copy_out;
+
+	p.f = xcalloc(tc->ncols + 1, sizeof(*p.f));
+	p.dec = xcalloc(2 * tc->ncols + 1, sizeof(*p.dec));
+	for (size_t i = 0; i < 2 * tc->ncols; i++)
+		strbuf_init(&p.dec[i], 0);
+	strbuf_init(&p.masked, 0);
+	strbuf_init(&p.batch, 0);
+
+	for (size_t i = 0; i < tc->ncols; i++) {
+		const struct cat_column *c = &tc->t->cols[tc->cols[i]];
+		const struct col_mask *cm = &tc->masks[tc->cols[i]];
+		if (i)
+			strbuf_addstr(&list, ", ");
+		if (cm->sql_expr) {
+			strbuf_addf(&list, "(%s) AS ", cm->sql_expr);
+			db_quote_ident(tc->src, &list, c->name);
+		} else {
+			db_quote_ident(tc->src, &list, c->name);
+		}
+	}
+	if (tc->sink == SINK_COPY || tc->sink == SINK_FILE_COPY) {
+		struct strbuf hdr = STRBUF_INIT;
+		bool load_data = tc->sink == SINK_COPY &&
+				 tc->dst->drv->engine == DB_ENGINE_MYSQL;
+		if (load_data)
+			strbuf_addf(&hdr, "LOAD DATA LOCAL INFILE 'maskbench.stream' INTO TABLE %s"
+				    " CHARACTER SET utf8mb4 (", tc->target_name);
+		else
+			strbuf_addf(&hdr, "COPY %s (", tc->target_name);
+		for (size_t i = 0; i < tc->ncols; i++) {
+			if (i)
+				strbuf_addstr(&hdr, ", ");
+			db_quote_ident(tc->quoter, &hdr, tc->t->cols[tc->cols[i]].name);
+		}
+		strbuf_addstr(&hdr, load_data ? ")" : tc->sink == SINK_COPY ?
+			      ") FROM STDIN" : ") FROM stdin;\n");
+		if (tc->sink == SINK_COPY) {
+			r = db_copy_in_start(tc->dst, hdr.buf, err);
+		} else {
+			r = fwrite(hdr.buf, 1, hdr.len, tc->out) == hdr.len ? 0 :
+				mb_err_set(err, MB_ERR_IO, "cannot write the dump");
+		}
+		strbuf_release(&hdr);
+		if (r < 0)
+			goto cleanup;
+		p.copy_started = true;
+	}
+	while ((r = subset_table_next_select(tc->plan, tc->pos, tc->src, list.buf,
+					     &cursor, &sql, err)) == 1) {
+		if (tc->ncols == 0)
+			break;
+		if (copy_src) {
+			strbuf_reset(&wrapped);
+			if (tc->src->drv->engine == DB_ENGINE_PG)
+				strbuf_addf(&wrapped, "COPY (%s) TO STDOUT", sql.buf);
+			else
+				strbuf_addstr(&wrapped, sql.buf);
+			if (db_copy_out(tc->src, wrapped.buf, on_copy_chunk, &p, err) < 0)
+				goto cleanup;
+		} else if (read_rows(&p, sql.buf) < 0) {
+			goto cleanup;
+		}
+	}
+	if (r < 0 || flush_batch(&p) < 0)
+		goto cleanup;
+	if (p.copy_started) {
+		p.copy_started = false;
+		if (tc->sink == SINK_COPY)
+			r = db_copy_in_end(tc->dst, err);
+		else
+			r = fputs("\\.\n\n", tc->out) < 0 ?
+				mb_err_set(err, MB_ERR_IO, "cannot write the dump") : 0;
+		if (r < 0)
+			goto cleanup;
+	}
+	if (tc->on_progress)
+		tc->on_progress(tc->progress_ctx, tc->rows, tc->bytes, true);
+	ret = 0;
+cleanup:
+	if (p.copy_started && tc->sink == SINK_COPY) {
+		struct mb_err ignore = MB_ERR_INIT;
+		db_copy_in_end(tc->dst, &ignore);
+	}
+	if (ret < 0 && err->kind != MB_ERR_CANCELLED)
+		mb_err_prefix(err, "%s.%s", tc->t->schema, tc->t->name);
+	for (size_t i = 0; i < 2 * tc->ncols; i++)
+		strbuf_release(&p.dec[i]);
+	free(p.dec);
+	free(p.f);
+	strbuf_release(&p.masked);
+	strbuf_release(&p.batch);
+	strbuf_release(&list);
+	strbuf_release(&sql);
+	strbuf_release(&wrapped);
+	return ret;
+}

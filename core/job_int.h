@@ -1,0 +1,122 @@
+/*
+ * job_int.h - what the job_*.c files share (not a public API).
+ *
+ *   job_schema.c  DDL of the target: tables, keys, indexes, FKs, sequences
+ *   job_copy.c    the row pipeline: read (COPY or rows) -> mask -> write
+ *   job_dump.c    dump files: temporary name, gzip pipe, retention
+ *   job_verify.c  the leak re-scan
+ *   job_runs.c    the workspace module "runs"
+ *   job.c         the orchestration: checks, staging, swap, parallel
+ */
+#ifndef MB_JOB_INT_H
+#define MB_JOB_INT_H
+
+#include <stdio.h>
+
+#include "core/job.h"
+
+/* A list of owned SQL statements. */
+struct stmt_list {
+	char **v;
+	size_t n, alloc;
+};
+void stmt_list_add(struct stmt_list *l, char *sql /* taken */);
+void stmt_list_release(struct stmt_list *l);
+
+/*
+ * Where DDL puts things. `q` is any connection of the engine (quoting);
+ * schema_of maps a source schema to the target schema/database to
+ * qualify with, NULL for unqualified names.
+ */
+struct ddl_ctx {
+	struct db_conn *q;
+	enum db_engine engine;
+	const struct catalog *cat;
+	const char *(*schema_of)(void *ctx, const char *schema);
+	void *schema_ctx;
+	const bool *copied;       /* per catalog table: part of the target */
+};
+
+void ddl_table_name(const struct ddl_ctx *d, struct strbuf *sb,
+		    const struct cat_table *t);
+/* CREATE TABLE (with PK/UNIQUE/FKs inline on SQLite, PK inline on MySQL). */
+void ddl_create_table(const struct ddl_ctx *d, const struct cat_table *t,
+		      struct strbuf *sb);
+/* After the load: keys, indexes, FKs, sequence positions; in order. */
+void ddl_post_load(const struct ddl_ctx *d, const struct cat_table *t,
+		   struct stmt_list *keys, struct stmt_list *indexes,
+		   struct stmt_list *fks, struct stmt_list *seqs);
+
+/* A column's masking in the pipeline. */
+struct col_mask {
+	struct masker *m;         /* NULL: copied as is */
+	int entity_col;           /* date_shift entity: column position, -1 */
+	bool force_null;          /* FK to a truncated table */
+	const char *sql_expr;     /* `sql` action: evaluated by the source */
+};
+
+/* Where rows go. */
+enum sink_kind {
+	SINK_COPY,    /* PostgreSQL COPY FROM STDIN on a connection */
+	SINK_INSERT,  /* multi-row INSERT statements on a connection */
+	SINK_FILE_COPY,   /* dump: COPY ... FROM stdin; blocks */
+	SINK_FILE_INSERT, /* dump: INSERT statements */
+};
+
+struct table_copy {
+	const struct cat_table *t;
+	struct subset_plan *plan;
+	size_t pos;               /* in plan->tables */
+	struct col_mask *masks;   /* t->ncols entries */
+	int *cols;                /* inserted columns (not generated) */
+	size_t ncols;
+	/* source */
+	struct db_conn *src;
+	/* sink */
+	enum sink_kind sink;
+	struct db_conn *dst;      /* SINK_COPY / SINK_INSERT */
+	FILE *out;                /* SINK_FILE_* */
+	struct db_conn *quoter;   /* literal quoting for INSERT text */
+	char *target_name;        /* qualified, quoted target table */
+	/* progress */
+	const volatile int *cancel;
+	void (*on_progress)(void *ctx, int64_t rows, int64_t bytes, bool done);
+	void *progress_ctx;
+	int64_t rows, bytes;
+};
+
+/* Copies one table's planned rows. Returns 0 or -1 (err names the table). */
+int table_copy_run(struct table_copy *tc, struct mb_err *err);
+
+/* Per-column maskers for table t (caller frees with col_masks_free). */
+int col_masks_build(const struct catalog *cat, const struct cat_table *t,
+		    const struct subset_table *st, const struct job_options *o,
+		    struct col_mask **out, struct mb_err *err);
+void col_masks_free(struct col_mask *m, size_t n);
+/* Checks masked FK columns against their referenced columns. */
+int job_check_key_masks(const struct catalog *cat, const struct job_options *o,
+			struct mb_err *err);
+
+/* Dump files. */
+struct dump_file {
+	char *final_path;         /* where it ends up */
+	char *tmp_path;           /* where it is written */
+	FILE *f;
+	bool gz;                  /* through a gzip pipe */
+};
+int dump_open(struct dump_file *d, const char *target_text, int keep,
+	      struct mb_err *err);
+/* Flushes, closes, renames into place and prunes to `keep`. */
+int dump_commit(struct dump_file *d, int keep, struct mb_err *err);
+/* Removes the temporary file (on failure). */
+void dump_abort(struct dump_file *d);
+bool job_target_is_dump(const char *target_text);
+
+/* Runs recording. */
+int job_runs_start(struct workspace *ws, const struct job_options *o,
+		   const char *source_display, const char *target_display,
+		   int64_t *run_id, struct mb_err *err);
+int job_runs_finish(struct workspace *ws, int64_t run_id, const char *outcome,
+		    const struct job_result *res, struct mb_err *err);
+
+#endif

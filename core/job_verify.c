@@ -1,0 +1,153 @@
+/*
+ * job_verify.c - re-scan the target for what should not have survived:
+ * customer names anywhere in the scanned columns, and validated pattern
+ * hits of a column's masked category (or, in free text, of any direct
+ * identifier) where the action does not write plausible fakes. Reports
+ * table.column, category and a count; never a value.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "core/job_int.h"
+#include "core/match.h"
+
+/* Categories whose validated hit in free text is a leak by itself. */
+static const char *const direct_ids[] = {
+	"email", "phone", "credit_card", "iban", "national_id", "passport",
+	"secret", "bank_account", "driver_license",
+};
+
+struct vscan {
+	const struct match_catalog *pat;
+	const struct customer_set *cs;
+	int64_t customer_hits, pattern_hits;
+	const char *want;         /* category name counted, NULL: direct ids */
+	bool check_patterns;
+	bool found;
+};
+
+static bool is_direct(const char *cat)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(direct_ids); i++)
+		if (str_eq(cat, direct_ids[i]))
+			return true;
+	return false;
+}
+
+static int on_span(void *ctx, const struct match_span *sp)
+{
+	struct vscan *v = ctx;
+	if (str_eq(sp->pattern, "customer")) {
+		v->found = true;
+		v->customer_hits++;
+		return 1;
+	}
+	if (!v->check_patterns)
+		return 0;
+	if (v->want ? str_eq(sp->category, v->want) : is_direct(sp->category)) {
+		v->found = true;
+		v->pattern_hits++;
+		return 1;
+	}
+	return 0;
+}
+
+static void add_leak(struct job_result *res, const struct cat_table *t,
+		     const char *col, const char *category, int64_t count)
+{
+	res->leaks = xrealloc(res->leaks, (res->nleaks + 1) * sizeof(*res->leaks));
+	struct job_leak *l = &res->leaks[res->nleaks++];
+	l->schema = xstrdup(t->schema);
+	l->table = xstrdup(t->name);
+	l->column = xstrdup(col);
+	l->category = xstrdup(category);
+	l->count = count;
+}
+
+static int scan_column(struct db_conn *conn, const struct cat_table *t,
+		       const struct job_verify_column *vc,
+		       const struct match_catalog *pat,
+		       const struct customer_set *cs, struct match_scratch *scr,
+		       const volatile int *cancel, struct job_result *res,
+		       struct mb_err *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_rows *rows = NULL;
+	struct vscan v = { .pat = pat, .cs = cs };
+	int r;
+
+	v.check_patterns = pat && !vc->fakes_category && (vc->category || vc->free_text);
+	v.want = vc->free_text ? NULL : vc->category;
+	if (v.want && pat && !match_catalog_find(pat, v.want))
+		v.check_patterns = false;
+	if (!v.check_patterns && !cs)
+		return 0;
+	strbuf_addstr(&sql, "SELECT ");
+	db_quote_ident(conn, &sql, vc->column);
+	strbuf_addstr(&sql, " FROM ");
+	db_quote_table(conn, &sql, t->schema, t->name);
+	strbuf_addstr(&sql, " WHERE ");
+	db_quote_ident(conn, &sql, vc->column);
+	strbuf_addstr(&sql, " IS NOT NULL");
+	if (db_query(conn, sql.buf, &rows, err) < 0) {
+		strbuf_release(&sql);
+		return mb_err_prefix(err, "verify %s.%s.%s", t->schema, t->name, vc->column);
+	}
+	while ((r = db_rows_next(rows, err)) == 1) {
+		const char *val = rows->values[0];
+		size_t len = rows->lengths[0];
+		if (!val || !utf8_valid(val, len))
+			continue;
+		if (cs && customer_set_match(cs, scr, val, len) == CUSTOMER_EXACT) {
+			v.customer_hits++;
+			continue;
+		}
+		if (pat) {
+			v.found = false;
+			match_find_spans_s(pat, scr, cs, val, len, on_span, &v);
+		} else if (cs && customer_set_match(cs, scr, val, len) != CUSTOMER_NONE) {
+			v.customer_hits++;
+		}
+		if (cancel && *cancel) {
+			r = mb_err_set(err, MB_ERR_CANCELLED, "cancelled");
+			break;
+		}
+	}
+	db_rows_close(rows);
+	strbuf_release(&sql);
+	if (r < 0)
+		return mb_err_prefix(err, "verify %s.%s.%s", t->schema, t->name, vc->column);
+	if (v.customer_hits)
+		add_leak(res, t, vc->column, "customer", v.customer_hits);
+	if (v.pattern_hits)
+		add_leak(res, t, vc->column, v.want ? v.want : "direct identifier",
+			 v.pattern_hits);
+	return 0;
+}
+
+int job_verify(struct db_conn *target, const struct catalog *cat,
+	       const struct job_verify_column *cols, size_t ncols,
+	       const struct match_catalog *patterns,
+	       const struct customer_set *customers,
+	       const volatile int *cancel, struct job_result *res,
+	       struct mb_err *err)
+{
+	struct match_scratch *scr = patterns ? match_scratch_new(patterns) : NULL;
+	int ret = 0;
+
+	for (size_t i = 0; i < ncols && ret == 0; i++) {
+		const struct job_verify_column *vc = &cols[i];
+		const struct cat_table *t = catalog_find_table(cat, vc->schema, vc->table);
+		if (!t && vc->schema)
+			t = catalog_find_table(cat, NULL, vc->table);
+		if (!t || !cat_table_find_column(t, vc->column))
+			continue;
+		ret = scan_column(target, t, vc, patterns, customers, scr, cancel,
+				  res, err);
+	}
+	if (scr)
+		match_scratch_free(scr);
+	res->verified = ret == 0;
+	return ret;
+}

@@ -1,0 +1,143 @@
+/*
+ * cmd_plan.c - `maskbench plan SOURCE [--format table|tsv|json] [--exact]`:
+ * the subset preview (tables in load order, rows, why), and the setup that
+ * plan, run, preview and verify share (tui/cmd_plan.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/cmd_plan.h"
+#include "tui/options.h"
+
+static const char plan_usage[] =
+	"usage: maskbench plan SOURCE [--format table|tsv|json] [--exact]\n"
+	"\n"
+	"Shows what a run would copy from SOURCE under the workspace's subset\n"
+	"settings: every table in load order, the rows it gets (estimated from\n"
+	"the catalog, or counted with --exact) and why it is included.\n";
+
+int plan_setup_open(struct plan_setup *ps, const char *source,
+		    const struct global_opts *g, bool build_plan,
+		    struct mb_err *err)
+{
+	memset(ps, 0, sizeof(*ps));
+	catalog_init(&ps->cat, DB_ENGINE_NONE);
+	subset_config_init(&ps->cfg);
+	if (!(ps->ws = ws_open(g->workspace, err)))
+		return -1;
+	if (db_open(source, DB_MODE_SOURCE, &ps->src, err) < 0 ||
+	    db_read_catalog(ps->src, &ps->cat, err) < 0)
+		return -1;
+	if (ws_source_upsert(ps->ws, &ps->src->url, &ps->source_id, err) < 0 ||
+	    ws_catalog_save(ps->ws, ps->source_id, &ps->cat, NULL, err) < 0 ||
+	    after_catalog_saved(ps->ws, ps->source_id, &ps->cat, err) < 0 ||
+	    rules_refresh(ps->ws, NULL, err) < 0)
+		return -1;
+	if (subset_config_load(ps->ws, &ps->cfg, err) < 0 ||
+	    subset_add_virtual_fks(&ps->cat, &ps->cfg, err) < 0)
+		return -1;
+	if (!build_plan)
+		return 0;
+	if (subset_plan_build(&ps->plan, &ps->cat, &ps->cfg, ps->src->drv->engine, err) < 0)
+		return -1;
+	ps->have_plan = true;
+	return 0;
+}
+
+void plan_setup_close(struct plan_setup *ps)
+{
+	if (ps->have_plan)
+		subset_plan_release(&ps->plan);
+	subset_config_release(&ps->cfg);
+	catalog_release(&ps->cat);
+	if (ps->src)
+		db_close(ps->src);
+	if (ps->ws)
+		ws_close(ps->ws);
+	memset(ps, 0, sizeof(*ps));
+}
+
+int job_rules_load(struct workspace *ws, struct job_rules *jr, struct mb_err *err)
+{
+	memset(jr, 0, sizeof(*jr));
+	if (rules_load_actions(ws, &jr->actions, &jr->nactions, err) < 0)
+		return -1;
+	jr->rules = xcalloc(jr->nactions + 1, sizeof(*jr->rules));
+	for (size_t i = 0; i < jr->nactions; i++) {
+		const struct rule_action *a = &jr->actions[i];
+		if (!a->spec.action || str_eq(a->spec.action, "keep"))
+			continue;
+		struct job_rule *r = &jr->rules[jr->nrules++];
+		r->schema = a->schema;
+		r->table = a->table;
+		r->column = a->column;
+		r->category = a->category;
+		r->spec = &a->spec;
+		jr->any_masking = true;
+	}
+	return 0;
+}
+
+void job_rules_release(struct job_rules *jr)
+{
+	rules_actions_free(jr->actions, jr->nactions);
+	free(jr->rules);
+	memset(jr, 0, sizeof(*jr));
+}
+
+int cmd_plan(int argc, char **argv, const struct global_opts *g)
+{
+	const char *source = NULL, *format = "table";
+	bool exact = false;
+	struct mb_err err = MB_ERR_INIT;
+	struct plan_setup ps;
+	struct strbuf out = STRBUF_INIT;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (opt_is_help(argv[i])) {
+			fputs(plan_usage, stdout);
+			return 0;
+		} else if ((v = opt_value(argc, argv, &i, "--format"))) {
+			format = v;
+		} else if (!strcmp(argv[i], "--exact")) {
+			exact = true;
+		} else if (opt_missing_value) {
+			return usage_error(plan_usage, "%s needs a value", opt_missing_value);
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage_error(plan_usage, "unknown option '%s'", argv[i]);
+		} else if (!source) {
+			source = argv[i];
+		} else {
+			return usage_error(plan_usage, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!source)
+		return usage_error(plan_usage, "missing SOURCE");
+	if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json"))
+		return usage_error(plan_usage, "unknown format '%s' (table, tsv or json)", format);
+
+	if (plan_setup_open(&ps, source, g, true, &err) < 0)
+		goto fail;
+	if (exact && subset_plan_resolve(&ps.plan, ps.src, true, NULL, &err) < 0)
+		goto fail;
+	if (!strcmp(format, "json"))
+		subset_plan_to_json(&ps.plan, &out);
+	else if (!strcmp(format, "tsv"))
+		subset_plan_to_tsv(&ps.plan, &out);
+	else
+		subset_plan_to_table(&ps.plan, &out);
+	fwrite(out.buf, 1, out.len, stdout);
+	rc = fflush(stdout) ? 3 : 0;
+	goto done;
+fail:
+	rc = report_error(&err);
+done:
+	strbuf_release(&out);
+	plan_setup_close(&ps);
+	return rc;
+}
