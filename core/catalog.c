@@ -66,6 +66,7 @@ struct cat_table *catalog_add_table(struct catalog *cat, const char *schema,
 				    const char *name)
 {
 	ALLOC_GROW(cat->tables, cat->ntables + 1, cat->tables_alloc);
+	cat->sorted = false;
 	struct cat_table *t = &cat->tables[cat->ntables++];
 	memset(t, 0, sizeof(*t));
 	t->schema = xstrdup(schema ? schema : "main");
@@ -175,6 +176,7 @@ void catalog_finish(struct catalog *cat)
 {
 	if (cat->ntables > 1)
 		qsort(cat->tables, cat->ntables, sizeof(*cat->tables), cmp_table);
+	cat->sorted = true;
 	for (size_t i = 0; i < cat->ntables; i++) {
 		struct cat_table *t = &cat->tables[i];
 		if (t->ncols > 1)
@@ -200,8 +202,24 @@ struct cat_table *catalog_find_table(const struct catalog *cat,
 {
 	if (!name)
 		return NULL;
-	/* Tables are sorted after catalog_finish(); a binary search would need
-	 * the schema, so a linear scan keeps "any schema" lookups simple. */
+	if (schema && cat->sorted) {
+		/* Sorted by (schema, name) since catalog_finish(): bisect. */
+		size_t lo = 0, hi = cat->ntables;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const struct cat_table *t = &cat->tables[mid];
+			int c = strcmp(t->schema, schema);
+			if (!c)
+				c = strcmp(t->name, name);
+			if (!c)
+				return &cat->tables[mid];
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < cat->ntables; i++) {
 		struct cat_table *t = &cat->tables[i];
 		if (strcmp(t->name, name) == 0 && (!schema || strcmp(t->schema, schema) == 0))

@@ -72,6 +72,7 @@ struct catalog {
 	enum db_engine engine;
 	struct cat_table *tables;
 	size_t ntables, tables_alloc;
+	bool sorted;         /* tables in (schema, name) order: lookups bisect */
 };
 
 void catalog_init(struct catalog *cat, enum db_engine engine);
