@@ -759,6 +759,9 @@ static char *default_expr(struct my_conn *c, const char *def, const char *type,
 	}
 	if (strstr(extra, "DEFAULT_GENERATED"))
 		return xasprintf("(%s)", def);
+	/* MySQL 5.7 marks neither CURRENT_TIMESTAMP nor b'..' bit values */
+	if (strncasecmp(def, "current_timestamp", 17) == 0 || str_starts_with(def, "b'"))
+		return xstrdup(def);
 	static const char *const numeric[] = {
 		"tinyint", "smallint", "mediumint", "int", "bigint", "decimal",
 		"float", "double", "bit", "year",

@@ -17,8 +17,10 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +208,36 @@ static int check_target_ours(struct job *j, struct db_conn *t, struct mb_err *er
 	return 0;
 }
 
+/* Staging files of SQLite runs that were killed (their pid is gone). */
+static void remove_stale_tmp(const char *path)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *prefix = xasprintf("%s.mbtmp-", base);
+	DIR *dh;
+	if (slash)
+		*slash = '\0';
+	dh = opendir(slash ? (dir[0] ? dir : "/") : ".");
+	if (dh) {
+		struct dirent *de;
+		while ((de = readdir(dh))) {
+			if (!str_starts_with(de->d_name, prefix))
+				continue;
+			char *end = NULL;
+			long pid = strtol(de->d_name + strlen(prefix), &end, 10);
+			if (pid <= 0 || !end || *end || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+				continue;
+			char *p = xasprintf("%s/%s", slash ? (dir[0] ? dir : "") : ".", de->d_name);
+			unlink(p);
+			free(p);
+		}
+		closedir(dh);
+	}
+	free(prefix);
+	free(dir);
+}
+
 /* PostgreSQL: no NOTICEs about the staging schemas on the user's terminal. */
 static int quiet_target(struct db_conn *c, struct mb_err *err)
 {
@@ -236,6 +268,7 @@ static int open_target(struct job *j, struct mb_err *err)
 			if (r < 0)
 				return -1;
 		}
+		remove_stale_tmp(j->turl.path);
 		j->sqlite_tmp = xasprintf("%s.mbtmp-%ld", j->turl.path, (long)getpid());
 		unlink(j->sqlite_tmp);
 		char *addr = xasprintf("sqlite://%s%s", j->sqlite_tmp[0] == '/' ? "" : "/",
@@ -1106,7 +1139,9 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 			goto done;
 		j.staged = false;
 		struct mb_err ignore = MB_ERR_INIT;
-		db_exec(j.dst, j.engine == DB_ENGINE_MYSQL ? "SELECT 1" : "ANALYZE", &ignore);
+		/* PostgreSQL analysed each table in staging; InnoDB keeps its own. */
+		if (j.engine == DB_ENGINE_SQLITE)
+			db_exec(j.dst, "ANALYZE", &ignore);
 		if (run_after(&j, err) < 0)
 			goto done;
 		if (o->verify) {

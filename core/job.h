@@ -25,6 +25,17 @@
  *    stamp (name-YYYYmmddTHHMMSSZ.sql) and only the newest `keep` such
  *    dumps are kept.
  *
+ * Parallel (jobs > 1): tables are spread over N source and N target
+ * connections, biggest first; keys, indexes and ANALYZE run in parallel
+ * across tables after the load, foreign keys after those. PostgreSQL
+ * workers import the snapshot the main source connection exported, so
+ * every table is read from the one snapshot the plan was resolved in.
+ * MySQL has no snapshot export: each worker starts its own consistent
+ * snapshot when it connects, so with jobs > 1 rows written to the source
+ * during the run can make tables disagree; use jobs = 1 (one snapshot for
+ * everything) on a source that is written to, or a replica with
+ * replication paused. SQLite targets and dumps have one writer.
+ *
  * Masked keys: a column referenced by a foreign key that is masked passes
  * its spec to every referencing column (deterministic masking keeps joins);
  * a masked FK column whose referenced column is not masked is an error.

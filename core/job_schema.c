@@ -238,7 +238,9 @@ void ddl_post_load(const struct ddl_ctx *d, const struct cat_table *t,
 		if (!ix->definition || names_key(t, ix->name) ||
 		    (e == DB_ENGINE_MYSQL && str_eq(ix->name, "PRIMARY")))
 			continue;
-		char *sql = retarget_index(d, t, ix->definition);
+		/* SQLite builds in a file of its own: the names stay. */
+		char *sql = e == DB_ENGINE_SQLITE ? xstrdup(ix->definition) :
+			retarget_index(d, t, ix->definition);
 		if (sql)
 			stmt_list_add(indexes, sql);
 	}
@@ -260,6 +262,10 @@ void ddl_post_load(const struct ddl_ctx *d, const struct cat_table *t,
 		}
 	}
 	if (e == DB_ENGINE_PG) {
+		/* Statistics while in staging, in parallel with the index builds. */
+		strbuf_addstr(&sb, "ANALYZE ");
+		ddl_table_name(d, &sb, t);
+		stmt_list_add(indexes, strbuf_detach(&sb, NULL));
 		for (size_t i = 0; i < t->ncols; i++) {
 			const struct cat_column *c = &t->cols[i];
 			if (!c->auto_increment)

@@ -13,12 +13,26 @@
  * mixed-radix digits with AES-128 round functions, cycle-walking to stay in
  * the valid set, then check-digit repair that keeps the input's check-digit
  * error), so distinct inputs give distinct outputs by construction. Values
- * outside the format (free-form hash/uuid input, fake_email) use a 128-bit
- * keyed PRF: collisions are bounded by n^2 / 2^68 or better.
+ * outside the format use a 128-bit keyed PRF, where uniqueness is a bound,
+ * not a construction: free-form hash input (64+ bits out: n^2 / 2^65),
+ * free-form uuid input (122 bits), fake_email (names + a 50-bit tag, about
+ * 66 bits: n^2 / 2^67, i.e. 7e-9 for a million addresses).
+ *
+ * scramble keeps the first digit of every number of 2+ digits in its kind
+ * (a leading 0 stays 0, 1-9 stays 1-9), so integers keep their length and
+ * stay unique as numbers: it is the action for numeric keys. Non-ASCII
+ * letters become ASCII letters (uniqueness is by construction for ASCII).
  *
  * No output equals its input (except keep, fixed, generalize, regex_replace,
- * sql and a json_paths/redact_text document with nothing to mask): small
- * domains use the keyed N-cycle pi^-1(pi(x)+1), which has no fixed point.
+ * sql and a json_paths/redact_text document with nothing to mask): domains
+ * below 2^32 use the keyed N-cycle pi^-1(pi(x)+1), which has no fixed point;
+ * larger ones have a fixed point with probability below 2^-32.
+ *
+ * Fakes: fake_* pick dictionary entries (share/dict/<locale>/, locales en,
+ * de, fr) by a keyed PRF of the trimmed, ASCII-case-folded input, so the
+ * same person is the same fake person in every table; fake emails use
+ * domains under the reserved .example TLD unless keep_domain/domain say
+ * otherwise.
  *
  * Privacy: no function here prints, logs or stores a data value or the key;
  * error messages name the column and the parameter, never values.

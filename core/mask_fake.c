@@ -342,8 +342,9 @@ static bool domain_ok(const char *d, size_t n)
 
 /*
  * first.last.tag@domain: the names come from 128 keyed bits of the
- * normalised input, the tag is 8 base32 characters (40 more bits), so two
- * inputs collide with probability about 2^-56 (n^2 / 2^57 for n values).
+ * normalised input, the tag is 10 base32 characters (50 more bits), so two
+ * inputs collide with probability about 2^-66 (n^2 / 2^67 for n values:
+ * 7e-9 for a million addresses, 7e-5 for a hundred million).
  */
 int mask_apply_fake_email(struct masker *m, const char *in, size_t len, struct strbuf *out)
 {
@@ -372,7 +373,7 @@ int mask_apply_fake_email(struct masker *m, const char *in, size_t len, struct s
 		strbuf_addstr(out, "x");
 	strbuf_addch(out, '.');
 	r0 /= f->d[D_FIRST].n;
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 10; i++) {
 		strbuf_addch(out, b32[r0 & 31]);
 		r0 >>= 5;
 	}

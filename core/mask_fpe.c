@@ -25,6 +25,9 @@
 #define FEISTEL_ROUNDS 8
 #define DERANGE_LIMIT ((uint64_t)1 << 32)
 #define GROUP_LIMIT ((uint64_t)1 << 56)
+#define TAB_BITS 10                     /* tabulate halves up to 10 bits */
+#define TAB_SIZE (1u << TAB_BITS)
+#define TAB_STREAK 64                   /* after this many uses of one tweak */
 
 /* ------------------------------------------------------------------ */
 /* PRF                                                                 */
@@ -129,6 +132,9 @@ void fpe_init(struct fpe *f, struct mask_prf *prf)
 
 void fpe_release(struct fpe *f)
 {
+	if (f->tab)
+		secure_zero(f->tab, FEISTEL_ROUNDS * TAB_SIZE * sizeof(*f->tab));
+	free(f->tab);
 	free(f->ga);
 	free(f->gm);
 	secure_zero(f, sizeof(*f));
@@ -170,9 +176,63 @@ static inline uint64_t round_f(struct fpe *f, const uint8_t tweak[16], int r,
 	return res;
 }
 
+/* Fills f->tab with round_f for every round and input of a k-bit domain. */
+static void build_table(struct fpe *f, const uint8_t tweak[16], int k)
+{
+	int a = k / 2, b = k - a;
+	uint8_t *in = xmalloc(TAB_SIZE * 16), *out = xmalloc(TAB_SIZE * 16);
+
+	if (!f->tab)
+		f->tab = xmalloc(FEISTEL_ROUNDS * TAB_SIZE * sizeof(*f->tab));
+	for (int r = 0; r < FEISTEL_ROUNDS; r++) {
+		unsigned w = r % 2 == 0 ? (unsigned)b : (unsigned)a, n = 1u << w;
+		int len = (int)n * 16;
+		for (unsigned v = 0; v < n; v++) {
+			uint8_t *blk = in + 16 * v;
+			memcpy(blk, tweak, 16);
+			blk[0] ^= (uint8_t)r;
+			blk[1] ^= (uint8_t)k;
+			for (int i = 0; i < 8; i++)
+				blk[8 + i] ^= (uint8_t)((uint64_t)v >> (8 * i));
+		}
+		if (EVP_EncryptUpdate(f->prf->ecb, out, &len, in, len) != 1) {
+			fprintf(stderr, "maskbench: AES failed in libcrypto\n");
+			abort();
+		}
+		for (unsigned v = 0; v < n; v++)
+			memcpy(&f->tab[r * TAB_SIZE + v], out + 16 * v, 8);
+	}
+	secure_zero(out, TAB_SIZE * 16);
+	free(in);
+	free(out);
+	memcpy(f->tab_tweak, tweak, 16);
+	f->tab_k = k;
+	f->tab_ready = true;
+}
+
+/* True when the table holds this tweak's round values (building it after a streak). */
+static bool use_table(struct fpe *f, const uint8_t tweak[16], int k)
+{
+	if (k > 2 * TAB_BITS)
+		return false;
+	if (f->tab_ready && f->tab_k == k && !memcmp(f->tab_tweak, tweak, 16))
+		return true;
+	if (f->streak_k == k && !memcmp(f->streak_tweak, tweak, 16)) {
+		if (++f->streak >= TAB_STREAK) {
+			build_table(f, tweak, k);
+			return true;
+		}
+	} else {
+		memcpy(f->streak_tweak, tweak, 16);
+		f->streak_k = k;
+		f->streak = 1;
+	}
+	return false;
+}
+
 /* Unbalanced binary Feistel on k bits (2 <= k <= 64); XOR rounds. */
 static uint64_t feistel_bits(struct fpe *f, const uint8_t tweak[16], uint64_t x,
-			     int k, bool inverse)
+			     int k, bool inverse, bool tab)
 {
 	int a = k / 2, b = k - a;
 	uint64_t ma = a == 64 ? ~0ULL : ((1ULL << a) - 1);
@@ -181,7 +241,11 @@ static uint64_t feistel_bits(struct fpe *f, const uint8_t tweak[16], uint64_t x,
 
 	for (int i = 0; i < FEISTEL_ROUNDS; i++) {
 		int r = inverse ? FEISTEL_ROUNDS - 1 - i : i;
-		if (r % 2 == 0)
+		if (tab && r % 2 == 0)
+			L ^= f->tab[r * TAB_SIZE + R] & ma;
+		else if (tab)
+			R ^= f->tab[r * TAB_SIZE + L] & mb;
+		else if (r % 2 == 0)
 			L ^= round_f(f, tweak, r, k, R) & ma;
 		else
 			R ^= round_f(f, tweak, r, k, L) & mb;
@@ -191,10 +255,10 @@ static uint64_t feistel_bits(struct fpe *f, const uint8_t tweak[16], uint64_t x,
 
 /* pi over [0, n) by cycle-walking the Feistel network on k bits. */
 static uint64_t walk(struct fpe *f, const uint8_t tweak[16], uint64_t x,
-		     uint64_t n, int k, bool inverse)
+		     uint64_t n, int k, bool inverse, bool tab)
 {
 	do
-		x = feistel_bits(f, tweak, x, k, inverse);
+		x = feistel_bits(f, tweak, x, k, inverse, tab);
 	while (x >= n);
 	return x;
 }
@@ -203,17 +267,19 @@ uint64_t fpe_int(struct fpe *f, const uint8_t tweak[16], uint64_t x, uint64_t n,
 		 bool inverse)
 {
 	int k = 2;
+	bool tab;
 
 	if (n <= 1)
 		return 0;
 	while (k < 64 && ((n - 1) >> k) != 0)
 		k++;
+	tab = use_table(f, tweak, k);
 	if (n >= DERANGE_LIMIT)
-		return walk(f, tweak, x, n, k, inverse);
+		return walk(f, tweak, x, n, k, inverse, tab);
 	/* keyed N-cycle: g(x) = pi^-1(pi(x) + 1), no fixed points */
-	x = walk(f, tweak, x, n, k, false);
+	x = walk(f, tweak, x, n, k, false, tab);
 	x = inverse ? (x + n - 1) % n : (x + 1) % n;
-	return walk(f, tweak, x, n, k, true);
+	return walk(f, tweak, x, n, k, true, tab);
 }
 
 /* Domain size of the digits, or 0 when it is 2^64 or more. */

@@ -62,6 +62,16 @@ struct fpe {
 	size_t last_len;
 	uint32_t last_domain;
 	bool last_valid;
+	/*
+	 * Small domains (k <= 20 bits) seen many times in a row with one
+	 * tweak: the round function's values are tabulated once (batched
+	 * AES), giving the same results as computing them one by one.
+	 */
+	uint8_t streak_tweak[16], tab_tweak[16];
+	int streak_k, tab_k;
+	unsigned streak;
+	uint64_t *tab;          /* FEISTEL_ROUNDS * 2^10 entries */
+	bool tab_ready;
 };
 
 void fpe_init(struct fpe *f, struct mask_prf *prf);

@@ -402,6 +402,16 @@ static char *resolve_share(const char *arg)
 	return xstrdup(ok ? MB_SRCSHAREDIR : MB_PKGDATADIR);
 }
 
+static int cmp_pattern(const void *a, const void *b)
+{
+	const struct match_pattern *x = a, *y = b;
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	if (x->category != y->category)
+		return x->category < y->category ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -429,11 +439,11 @@ struct match_catalog *match_catalog_load(const char *share_dir, struct mb_err *e
 		ALLOC_GROW(files, nfiles + 1, files_alloc);
 		files[nfiles++] = xasprintf("%s/%s", dir, e->d_name);
 	}
-	qsort(files, nfiles, sizeof(*files), cmp_str);
 	if (!nfiles) {
 		mb_err_set(err, MB_ERR_INPUT, "no category files (*.cat) in %s", dir);
 		goto fail;
 	}
+	qsort(files, nfiles, sizeof(*files), cmp_str);
 	for (size_t i = 0; i < nfiles; i++)
 		if (load_file(cat, files[i], err))
 			goto fail;
@@ -446,12 +456,16 @@ struct match_catalog *match_catalog_load(const char *share_dir, struct mb_err *e
 				goto fail;
 			}
 	}
-	cat->cat_first = xcalloc(cat->ncats + 1, sizeof(size_t));
-	for (size_t i = 0, p = 0; i <= cat->ncats; i++) {
-		while (p < cat->npats && cat->pats[p].category < (int)i)
-			p++;
-		cat->cat_first[i] = p;
+	/* Highest priority first, so a claimed value skips what would lose. */
+	for (size_t i = 0; i < cat->npats; i++) {
+		cat->pats[i].priority = cat->cats[cat->pats[i].category].priority;
+		cat->pats[i].order = i;
 	}
+	if (cat->npats > 1)
+		qsort(cat->pats, cat->npats, sizeof(*cat->pats), cmp_pattern);
+	cat->cat_first = xcalloc(cat->ncats + 1, sizeof(size_t));
+	for (size_t i = cat->npats; i-- > 0;)
+		cat->cat_first[cat->pats[i].category] = i;
 	closedir(d);
 	free_strv(files, nfiles);
 	free(dir);
@@ -493,8 +507,9 @@ const char *match_pattern_name(const struct match_catalog *cat, int category, si
 {
 	if (category < 0 || (size_t)category >= cat->ncats)
 		return NULL;
-	size_t i = cat->cat_first[category] + j;
-	return i < cat->cat_first[category + 1] ? cat->pats[i].name : NULL;
+	if (j >= cat->cats[category].npatterns)
+		return NULL;
+	return cat->pats[cat->cat_first[category] + j].name;
 }
 
 /* ------------------------------------------------------------------ */
@@ -566,9 +581,12 @@ int match_classify_value(const struct match_catalog *cat, struct match_scratch *
 	if (!len || len > MATCH_MAX_VALUE || !utf8_valid(value, len))
 		return 0;
 
+	int claimed = -1;
 	for (size_t i = 0; i < cat->npats; i++) {
 		const struct match_pattern *p = &cat->pats[i];
 		uint64_t bit = 1ull << p->category;
+		if (p->priority < claimed)
+			break;  /* sorted: everything after loses to the claim */
 		if ((out->valid & bit) && !(out->weak & bit))
 			continue;
 		if (!prefilter(p, value, len))
@@ -593,6 +611,8 @@ int match_classify_value(const struct match_catalog *cat, struct match_scratch *
 			out->weak |= bit;
 		} else {
 			out->weak &= ~bit;
+			if (p->priority > claimed)
+				claimed = p->priority;
 		}
 		out->valid |= bit;
 		out->pattern[p->category] = (int8_t)(i - cat->cat_first[p->category]);
@@ -688,7 +708,8 @@ int match_find_spans_s(const struct match_catalog *cat, struct match_scratch *sc
 		struct cust_ctx cc = { &l };
 		customer_set_find(cs, scratch, text, len, cust_cb, &cc);
 	}
-	qsort(l.v, l.n, sizeof(*l.v), cmp_span);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_span);
 	size_t end = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		if (i && l.v[i].start < end)

@@ -240,7 +240,11 @@ enum customer_match {
  * word ("apple", "target") are flagged: they match whole values only.
  * Duplicates after normalisation are counted once; entries that normalise
  * to nothing are dropped.
- * Lifecycle: customer_set_new(), _add / _load_file / _load_rows, then
+ * Matching: values up to 256 normalised bytes are matched by token-window
+ * hashes (exact whole value, then every window of up to the longest name's
+ * token count); longer values and free text use one Vectorscan scan of the
+ * literal database (hs_compile_lit_multi) with a token-boundary check.
+ * Lifecycle: customer_set_new(), _add / _load_file / _load_common_words, then
  * customer_set_build() (compiles the Vectorscan database) before matching;
  * adding after build is an error. customer_set_free() wipes the names.
  */

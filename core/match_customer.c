@@ -44,6 +44,7 @@ struct customer_set {
 	struct tslot *slots;
 	size_t nslots;     /* power of two */
 	uint64_t *first;   /* 2^16-bit filter on the first token of non-flagged names */
+	uint64_t *whole;   /* 2^19-bit filter on every name's hash: skips slot lookups */
 	size_t maxtok;     /* most tokens in a non-flagged name */
 	bool built;
 };
@@ -108,9 +109,18 @@ static uint64_t seq_hash(const struct toks *t, size_t from, size_t to)
 	return h;
 }
 
+#define WHOLE_BITS 19
+static inline bool whole_maybe(const struct customer_set *cs, uint64_t h)
+{
+	uint64_t b = (h >> 20) & ((1u << WHOLE_BITS) - 1);
+	return cs->whole[b >> 6] >> (b & 63) & 1;
+}
+
 static const struct cs_entry *slot_find(const struct customer_set *cs, uint64_t h,
 					const char *s, size_t n)
 {
+	if (!whole_maybe(cs, h))
+		return NULL;
 	size_t i = (size_t)(h ^ (h >> 32)) & (cs->nslots - 1);
 	while (cs->slots[i].idx1) {
 		if (cs->slots[i].h == h) {
@@ -243,6 +253,7 @@ void customer_set_free(struct customer_set *cs)
 		hs_free_database(cs->db);
 	free(cs->slots);
 	free(cs->first);
+	free(cs->whole);
 	free(cs);
 }
 
@@ -346,6 +357,7 @@ int customer_set_build(struct customer_set *cs, struct mb_err *err)
 		cs->nslots <<= 1;
 	cs->slots = xcalloc(cs->nslots, sizeof(*cs->slots));
 	cs->first = xcalloc(65536 / 64, sizeof(uint64_t));
+	cs->whole = xcalloc(((size_t)1 << WHOLE_BITS) / 64, sizeof(uint64_t));
 	cs->maxtok = 0;
 	struct toks *t = xmalloc(sizeof(*t));
 	for (size_t i = 0; i < cs->n; i++) {
@@ -357,6 +369,8 @@ int customer_set_build(struct customer_set *cs, struct mb_err *err)
 			k = (k + 1) & (cs->nslots - 1);
 		cs->slots[k].h = e->th;
 		cs->slots[k].idx1 = (uint32_t)(i + 1);
+		uint64_t b = (e->th >> 20) & ((1u << WHOLE_BITS) - 1);
+		cs->whole[b >> 6] |= 1ull << (b & 63);
 		if (!e->flagged && !t->overflow && t->n) {
 			uint64_t fh = t->h[0] & 0xffff;
 			cs->first[fh >> 6] |= 1ull << (fh & 63);
@@ -456,11 +470,58 @@ static int on_hit(unsigned int id, unsigned long long from ATTR_UNUSED,
 	return c->ret ? 1 : 0;
 }
 
-/* Exact or token-window containment on a normalised short value. */
+/*
+ * ASCII values: normalise, split and hash tokens in one pass (the same
+ * result as match_normalize() + tokenize()). Returns the normalised
+ * length, or SIZE_MAX when the value is not ASCII or has too many tokens.
+ */
+static size_t norm_tokens_ascii(const char *s, size_t len, char *out, struct toks *t)
+{
+	static const char lut[128] =
+		"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+		"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0" "0123456789\0\0\0\0\0\0"
+		"\0abcdefghijklmnopqrstuvwxyz\0\0\0\0\0"
+		"\0abcdefghijklmnopqrstuvwxyz\0\0\0\0";
+	size_t o = 0;
+	uint64_t h = 0;
+	bool in_tok = false;
+
+	t->n = 0;
+	t->overflow = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+		if (b >= 0x80)
+			return SIZE_MAX;
+		char c = lut[b];
+		if (c) {
+			if (!in_tok) {
+				if (t->n == CS_MAX_TOKENS)
+					return SIZE_MAX;
+				if (t->n)
+					out[o++] = ' ';
+				t->start[t->n] = (uint32_t)o;
+				h = 1469598103934665603ull;
+				in_tok = true;
+			}
+			out[o++] = c;
+			h = (h ^ (unsigned char)c) * 1099511628211ull;
+		} else if (in_tok) {
+			t->end[t->n] = (uint32_t)o;
+			t->h[t->n++] = h;
+			in_tok = false;
+		}
+	}
+	if (in_tok) {
+		t->end[t->n] = (uint32_t)o;
+		t->h[t->n++] = h;
+	}
+	return o;
+}
+
+/* Exact or token-window containment on a normalised, tokenised short value. */
 static enum customer_match match_tokens(const struct customer_set *cs, const char *buf,
 					size_t len, struct toks *t)
 {
-	tokenize(buf, len, t);
 	if (t->overflow)
 		return CUSTOMER_NONE;
 	size_t core = match_legal_core_len(buf, len), ncore = t->n;
@@ -495,14 +556,23 @@ enum customer_match customer_set_match(const struct customer_set *cs,
 		return CUSTOMER_NONE;
 	if (!scratch)
 		scratch = own = match_scratch_new(NULL);
+	if (!scratch->toks)
+		scratch->toks = xmalloc(sizeof(struct toks));
 	struct strbuf *sb = &scratch->norm;
+	if (len <= CS_SHORT_VALUE) {
+		strbuf_grow(sb, len);
+		size_t n = norm_tokens_ascii(value, len, sb->buf, scratch->toks);
+		if (n != SIZE_MAX) {
+			m = n ? match_tokens(cs, sb->buf, n, scratch->toks) : CUSTOMER_NONE;
+			goto done;
+		}
+	}
 	strbuf_reset(sb);
 	match_normalize(value, len, sb, NULL);
 	if (!sb->len)
 		goto done;
 	if (sb->len <= CS_SHORT_VALUE) {
-		if (!scratch->toks)
-			scratch->toks = xmalloc(sizeof(struct toks));
+		tokenize(sb->buf, sb->len, scratch->toks);
 		m = match_tokens(cs, sb->buf, sb->len, scratch->toks);
 		goto done;
 	}

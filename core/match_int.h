@@ -21,6 +21,8 @@ const struct validator *match_find_validator(const char *name);
 struct match_pattern {
 	char *name;                   /* "EMAIL" */
 	int category;
+	int priority;                 /* the category's, for claim order */
+	size_t order;                 /* position in its file, for stable sorting */
 	bool weak;                    /* counts only with a column-name hint */
 	bool in_text;                 /* also searched unanchored in free text */
 	char need_char;               /* prefilter: the value must contain it (0: none) */

@@ -103,14 +103,8 @@ void match_normalize(const char *s, size_t len, struct strbuf *out, size_t **map
 	if (map) {
 		ALLOC_GROW(o.map, 16, o.map_alloc);
 	}
-	/* ASCII fast path. */
-	bool ascii = true;
-	for (size_t k = 0; k < len; k++)
-		if ((unsigned char)s[k] >= 0x80) {
-			ascii = false;
-			break;
-		}
-	if (ascii && !map) {
+	/* ASCII fast path: one pass; the first non-ASCII byte falls back. */
+	if (!map) {
 		static const char lut[128] =
 			"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
 			"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0" "0123456789\0\0\0\0\0\0"
@@ -120,7 +114,10 @@ void match_normalize(const char *s, size_t len, struct strbuf *out, size_t **map
 		char *d = out->buf + out->len, *start = d;
 		bool space = false;
 		for (; i < len; i++) {
-			char c = lut[(unsigned char)s[i]];
+			unsigned char b = (unsigned char)s[i];
+			if (b >= 0x80)
+				break;
+			char c = lut[b];
 			if (c) {
 				if (space && d > start)
 					*d++ = ' ';
@@ -130,8 +127,11 @@ void match_normalize(const char *s, size_t len, struct strbuf *out, size_t **map
 				space = true;
 			}
 		}
-		strbuf_setlen(out, out->len + (size_t)(d - start));
-		return;
+		if (i == len) {
+			strbuf_setlen(out, out->len + (size_t)(d - start));
+			return;
+		}
+		i = 0;  /* not ASCII: start again on the general path */
 	}
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
@@ -199,9 +199,35 @@ static const unsigned char legal_lens[] = {
 #undef L
 _Static_assert(sizeof(legal_lens) == ARRAY_SIZE(legal_forms), "legal_lens out of step");
 
+static uint64_t last_tok_bits[4];   /* hash filter of legal last tokens */
+static bool last_tok_ready;
+
+static unsigned small_hash(const char *t, size_t n)
+{
+	unsigned h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)t[i]) * 16777619u;
+	return (h ^ (h >> 16)) & 255;
+}
+
 /* Quick rejection: is t the last token of some legal form? */
 static bool legal_last_token(const char *t, size_t n)
 {
+	if (!__atomic_load_n(&last_tok_ready, __ATOMIC_ACQUIRE)) {
+		uint64_t bits[4] = { 0 };
+		for (size_t i = 0; i < ARRAY_SIZE(legal_forms); i++) {
+			const char *f = legal_forms[i], *sp = strrchr(f, ' ');
+			const char *lt = sp ? sp + 1 : f;
+			unsigned h = small_hash(lt, strlen(lt));
+			bits[h >> 6] |= 1ull << (h & 63);
+		}
+		for (int k = 0; k < 4; k++)
+			__atomic_store_n(&last_tok_bits[k], bits[k], __ATOMIC_RELAXED);
+		__atomic_store_n(&last_tok_ready, true, __ATOMIC_RELEASE);
+	}
+	unsigned h = small_hash(t, n);
+	if (!(__atomic_load_n(&last_tok_bits[h >> 6], __ATOMIC_RELAXED) >> (h & 63) & 1))
+		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(legal_forms); i++) {
 		size_t fl = legal_lens[i];
 		if (fl >= n && legal_forms[i][fl - 1] == t[n - 1] &&

@@ -7,3 +7,4 @@ libmbrun_a_SOURCES = \
 	core/job.c core/job.h core/job_int.h \
 	core/job_schema.c core/job_copy.c core/job_dump.c \
 	core/job_verify.c core/job_runs.c
+libmbrun_a_SOURCES += core/job_inplace.c core/job_inplace.h

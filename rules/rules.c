@@ -1058,7 +1058,7 @@ int rules_sync(struct workspace *ws, int64_t source_id,
 				seen[r - existing.items] = true;
 				rule_copy(&after, r);
 				after.ordinal = col->ordinal;
-				after.source_id = source_id;
+				/* the rule stays with the source that created it */
 				if (type_changed) {
 					set_str(&after.col_type, col->type);
 					after.nullable = col->nullable;
@@ -1208,6 +1208,8 @@ int rules_gate(struct workspace *ws, const char *const *tables, size_t n,
 
 	if (rules_migrate(ws, err) < 0)
 		return -1;
+	if (sqlite3_get_autocommit(ws->db) && rules_refresh(ws, NULL, err) < 0)
+		return -1;
 	if (ws_prepare(ws, "SELECT schema, tbl, col, state FROM rules"
 			   " WHERE NOT dropped AND tbl = ?2 AND (?1 IS NULL OR schema = ?1)"
 			   " ORDER BY schema, tbl, ordinal, col", &st, err) < 0)
@@ -1247,6 +1249,47 @@ int rules_gate(struct workspace *ws, const char *const *tables, size_t n,
 cleanup:
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int rules_gate_live(struct workspace *ws, const struct catalog *cat,
+		    const char *const *tables, size_t n,
+		    struct rules_gate_result *out, struct mb_err *err)
+{
+	if (rules_migrate(ws, err) < 0)
+		return -1;
+	if (sqlite3_get_autocommit(ws->db) && rules_refresh(ws, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *dot = strchr(tables[i], '.');
+		char *schema = dot ? xstrndup(tables[i], (size_t)(dot - tables[i])) : NULL;
+		const struct cat_table *t = catalog_find_table(cat, schema,
+							       dot ? dot + 1 : tables[i]);
+
+		free(schema);
+		if (!t) {
+			add_blocker(out, "", tables[i], "*", RULE_UNREVIEWED);
+			continue;
+		}
+		for (size_t c = 0; c < t->ncols; c++) {
+			const struct cat_column *col = &t->cols[c];
+			struct rule r = { 0 };
+			bool found;
+
+			if (rules_get(ws, t->schema, t->name, col->name, &r, &found,
+				      err) < 0)
+				return -1;
+			if (!found || r.dropped || !str_eq(r.col_type, col->type) ||
+			    r.nullable != col->nullable || r.state == RULE_UNREVIEWED ||
+			    r.state == RULE_PROPOSED)
+				add_blocker(out, t->schema, t->name, col->name,
+					    found && r.state == RULE_PROPOSED &&
+					    str_eq(r.col_type, col->type) &&
+					    r.nullable == col->nullable
+					    ? RULE_PROPOSED : RULE_UNREVIEWED);
+			rule_release(&r);
+		}
+	}
+	return 0;
 }
 
 void rules_actions_free(struct rule_action *a, size_t n)

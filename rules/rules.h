@@ -211,9 +211,22 @@ void rules_gate_result_release(struct rules_gate_result *g);
  * any schema), the columns that block it (unreviewed or proposed). A table
  * without any rule blocks as a whole (column "*"): fail closed. Returns 0
  * (out->n == 0 means the job may run) or -1 on a workspace error.
+ * Outside a transaction it first brings the rules up to date with the
+ * newest snapshot and scan (rules_refresh()).
  */
 int rules_gate(struct workspace *ws, const char *const *tables, size_t n,
 	       struct rules_gate_result *out, struct mb_err *err);
+/*
+ * The gate against the live catalog a job is about to copy from (stricter:
+ * use it when you hold one). Besides rules_gate()'s blockers, a column of
+ * a copied table blocks when it has no rule yet or when its type or
+ * nullability differs from the rule's fingerprint (drift not yet synced),
+ * whatever the rule's state. Tables are looked up in cat ("schema.table"
+ * or "table"); a table missing from cat blocks as a whole.
+ */
+int rules_gate_live(struct workspace *ws, const struct catalog *cat,
+		    const char *const *tables, size_t n,
+		    struct rules_gate_result *out, struct mb_err *err);
 
 /* A column's action as the job runner needs it. */
 struct rule_action {

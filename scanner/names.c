@@ -56,7 +56,7 @@ void scan_tokenize(const char *name, struct scan_tokens *out)
 
 /* Tokens that qualify a keyword without changing what the column holds. */
 static const char *const modifiers[] = {
-	"billing", "shipping", "delivery", "home", "work", "office", "business",
+	"billing", "bill", "shipping", "ship", "delivery", "to", "from", "home", "work", "office", "business",
 	"primary", "secondary", "alt", "alternate", "alternative", "other",
 	"customer", "cust", "client", "user", "usr", "contact", "personal",
 	"mailing", "current", "curr", "previous", "prev", "new", "old", "main",

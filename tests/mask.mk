@@ -20,8 +20,8 @@ tests_unit_test_mask_unique_SOURCES = tests/unit/test_mask_unique.c tests/lib/ta
 tests_unit_test_mask_unique_CFLAGS = $(AM_CFLAGS) $(MB_DEP_CFLAGS)
 tests_unit_test_mask_unique_LDADD = $(MB_LINK)
 
-dist_check_SCRIPTS += tests/integration/mask_transform.sh
-TESTS += tests/integration/mask_transform.sh
+dist_check_SCRIPTS += tests/integration/mask_transform.sh tests/integration/mask_engines.sh
+TESTS += tests/integration/mask_transform.sh tests/integration/mask_engines.sh
 
 # The benchmark: built by make check, run only by `make bench-mask`.
 check_PROGRAMS += tests/bench/mask

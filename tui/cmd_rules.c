@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "core/mask.h"
 #include "core/workspace.h"
 #include "rules/audit.h"
@@ -47,14 +49,28 @@ struct rules_opts {
 
 /* ---- output helpers ---- */
 
-/* Characters (code points) in a UTF-8 string: the column width of plain text. */
+/*
+ * Terminal columns of a display-escaped UTF-8 string (wide characters count
+ * 2), independent of the locale: utf8proc's width tables.
+ */
 static size_t text_width(const char *s)
 {
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_ssize_t len = (utf8proc_ssize_t)strlen(s), n;
+	utf8proc_int32_t cp;
 	size_t w = 0;
 
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
+	while (len > 0) {
+		n = utf8proc_iterate(p, len, &cp);
+		if (n <= 0) {
 			w++;
+			n = 1;
+		} else {
+			w += (size_t)utf8proc_charwidth(cp);
+		}
+		p += n;
+		len -= n;
+	}
 	return w;
 }
 

@@ -3,6 +3,8 @@
 
 #include "tui/options.h"
 
+#include "rules/rules.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,10 +47,6 @@ int usage_error(const char *usage, const char *fmt, ...)
 int after_catalog_saved(struct workspace *ws, int64_t source_id,
 			const struct catalog *cat, struct mb_err *err)
 {
-	/* The rules module hooks drift detection in here once it exists. */
-	(void)ws;
-	(void)source_id;
-	(void)cat;
-	(void)err;
-	return 0;
+	/* Drift: new or changed columns go back to unreviewed. */
+	return rules_sync(ws, source_id, cat, NULL, err);
 }

@@ -15,9 +15,9 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 sqlite3 "$TMP/v.db" <<SQL
-CREATE TABLE v(id INTEGER PRIMARY KEY, val TEXT);
+CREATE TABLE v(val TEXT);
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ROWS)
-INSERT INTO v SELECT i, CASE i % 6
+INSERT INTO v SELECT CASE i % 6
   WHEN 0 THEN 'user' || i || '@mail' || (i % 97) || '.com'
   WHEN 1 THEN '+1 (415) 555-' || printf('%04d', i % 10000)
   WHEN 2 THEN 'order ' || i || ' shipped on time to the warehouse'

@@ -38,14 +38,16 @@ t1=$(date +%s.%N)
 echo "generated $TABLES tables x 10 columns x $ROWS rows in $(echo "$t1 - $t0" | bc) s"
 
 export MB_TRACE_SQL="$TMP/trace.sql"
+TIMEFORMAT='%U %S'
 t0=$(date +%s.%N)
-"$MB" --workspace "$TMP/ws.db" scan "$MB_PG_URL/$DB" --format tsv > "$TMP/out.tsv"
+{ time "$MB" --workspace "$TMP/ws.db" scan "$MB_PG_URL/$DB" --format tsv > "$TMP/out.tsv"; } 2> "$TMP/cpu"
 rc=$?
 t1=$(date +%s.%N)
 sampling=$(grep -c -E 'FROM "public"\."t[0-9]+"' "$TMP/trace.sql")
 total=$(wc -l < "$TMP/trace.sql")
 flagged=$(awk -F'\t' 'NR > 1 && $5 >= 0.5' "$TMP/out.tsv" | wc -l)
 echo "scan: exit $rc, $(echo "$t1 - $t0" | bc) s wall for $TABLES tables (catalog + scan + store)"
+echo "maskbench cpu: $(awk '{ print $1 " s user, " $2 " s sys" }' "$TMP/cpu")"
 echo "statements: $total in all, $sampling sampling queries = $(echo "scale=2; $sampling / $TABLES" | bc) per table"
 echo "findings >= 0.5: $flagged"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

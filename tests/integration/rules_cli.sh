@@ -15,7 +15,7 @@ sqlite3 src.db "CREATE TABLE customers(id INTEGER PRIMARY KEY, email TEXT NOT NU
   name TEXT, phone TEXT); CREATE TABLE orders(id INTEGER PRIMARY KEY,
   customer_id INTEGER REFERENCES customers(id), note TEXT);" || exit 1
 
-ok "catalog records a snapshot" mb catalog src.db --format tsv >/dev/null
+ok "catalog records a snapshot" mbq catalog src.db --format tsv
 out=$(mb rules list --format tsv)
 is "$(head -n1 <<<"$out")" "$(printf 'schema\ttable\tcolumn\tcategory\taction\tstate\treviewer')" "list tsv header"
 is "$(tail -n +2 <<<"$out" | wc -l)" 7 "one rule per column"

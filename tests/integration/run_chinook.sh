@@ -138,5 +138,5 @@ with_server() {
 }
 chinook_suite sqlite sqlite
 with_server MB_PG_URL pg pg
-with_server MB_MYSQL_URL mysql mariadb
+with_server MB_MYSQL_URL mysql mysql
 done_testing

@@ -38,6 +38,15 @@ eng_setup() {
 	esac
 }
 
+# Staging leftovers of a target: files, schemas or databases.
+staging_left() {
+	case $ENGINE in
+	sqlite) ls "$TMPD" | grep -c "^$1.db.mbtmp-" ;;
+	pg) eng_sql "$1" "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE '%mb_staging'" ;;
+	mysql) eng_sql "$1" "SELECT count(*) FROM information_schema.schemata WHERE schema_name IN ('${1}__mb_staging', '${1}__mb_old')" ;;
+	esac
+}
+
 # Rows per table of a target, "table count" lines in a fixed order.
 RUN_TABLES="region customer orders shipment product order_item document event audit_log"
 table_counts() {
@@ -186,7 +195,7 @@ EOF
 	"$MB" -w "$TMPD/ws_big.db" run "$(eng_url ${p}_big)" "$TGT" --progress lines --no-verify --force >/dev/null 2>"$TMPD/kill.err" &
 	pid=$!
 	local deadline=$((SECONDS + 60))
-	while ! grep -q "rows/s" "$TMPD/kill.err" && kill -0 $pid 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+	while ! grep -q "rows/s" "$TMPD/kill.err" 2>/dev/null && kill -0 $pid 2>/dev/null && [ $SECONDS -lt $deadline ]; do
 		sleep 0.05
 	done
 	if kill -9 $pid 2>/dev/null; then pass "$e: run killed mid-load"; else fail "$e: run killed mid-load"; fi
@@ -195,6 +204,23 @@ EOF
 	is "$after" "$before" "$e: a killed run leaves the previous target intact"
 	mbw run "$SRC" "$TGT" --progress none --no-verify >/dev/null 2>&1
 	is "$?" 0 "$e: the next run cleans up after the killed one"
+	is "$(staging_left ${p}_tgt)" 0 "$e: no staging area is left behind"
+	before=$(table_counts ${p}_tgt | tr '\n' ' ')$(eng_sql ${p}_tgt "SELECT max(body) FROM document")
+
+	# Ctrl-C: stops promptly, cleans up, exit 130.
+	: > "$TMPD/int.err"
+	"$MB" -w "$TMPD/ws_big.db" run "$(eng_url ${p}_big)" "$TGT" --progress lines --no-verify --force >/dev/null 2>"$TMPD/int.err" &
+	pid=$!
+	deadline=$((SECONDS + 60))
+	while ! grep -q "rows/s" "$TMPD/int.err" && kill -0 $pid 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+		sleep 0.05
+	done
+	kill -INT $pid 2>/dev/null
+	wait $pid
+	is "$?" 130 "$e: Ctrl-C stops the run with exit 130"
+	after=$(table_counts ${p}_tgt | tr '\n' ' ')$(eng_sql ${p}_tgt "SELECT max(body) FROM document")
+	is "$after" "$before" "$e: a cancelled run leaves the previous target intact"
+	is "$(staging_left ${p}_tgt)" 0 "$e: a cancelled run cleans up its staging area"
 	eng_drop ${p}_big
 
 	# Dumps: loadable, retention.

@@ -523,9 +523,6 @@ static void run_server(const char *label, const char *var, enum db_engine engine
 		tap_ok(0, "%s: connect: %s", label, err.msg);
 		goto done;
 	}
-	sql = xasprintf("DROP DATABASE IF EXISTS %s", db);
-	db_exec(admin, sql, &err);
-	free(sql);
 	sql = xasprintf(engine == DB_ENGINE_PG ? "CREATE DATABASE %s"
 					       : "CREATE DATABASE %s CHARACTER SET utf8mb4", db);
 	if (db_exec(admin, sql, &err)) {
