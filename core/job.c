@@ -526,11 +526,11 @@ static void close_worker(struct worker *w)
 		db_close(w->dst);
 }
 
-static struct subset_plan *sort_plan;
-static int cmp_work(const void *a, const void *b)
+static int cmp_work(const void *a, const void *b, void *ctx)
 {
-	int64_t ra = subset_table_rows(&sort_plan->tables[*(const size_t *)a]);
-	int64_t rb = subset_table_rows(&sort_plan->tables[*(const size_t *)b]);
+	const struct subset_plan *plan = ctx;
+	int64_t ra = subset_table_rows(&plan->tables[*(const size_t *)a]);
+	int64_t rb = subset_table_rows(&plan->tables[*(const size_t *)b]);
 	if (ra != rb)
 		return ra > rb ? -1 : 1;
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
@@ -552,10 +552,7 @@ static int copy_tables(struct job *j, struct mb_err *err)
 	if ((size_t)njobs > j->nwork)
 		njobs = (int)j->nwork;
 	if (njobs > 1) {
-		pthread_mutex_lock(&j->mu);
-		sort_plan = j->plan;
-		qsort(j->work, j->nwork, sizeof(size_t), cmp_work);
-		pthread_mutex_unlock(&j->mu);
+		qsort_r(j->work, j->nwork, sizeof(size_t), cmp_work, j->plan);
 		if (j->engine == DB_ENGINE_PG && j->src->drv->export_snapshot) {
 			j->snapshot = db_export_snapshot(j->src, err);
 			if (!j->snapshot)
@@ -718,13 +715,14 @@ static int run_statements(struct job *j, struct stmt_list *l, struct mb_err *err
 
 static int post_load(struct job *j, struct mb_err *err)
 {
-	struct stmt_list keys = { 0 }, idx = { 0 }, fks = { 0 }, seqs = { 0 };
+	struct stmt_list keys = { 0 }, idx = { 0 }, fks = { 0 }, val = { 0 }, seqs = { 0 };
 	int ret = -1;
 	for (size_t i = 0; i < j->cat->ntables; i++) {
 		if (!j->copied[i])
 			continue;
 		struct stmt_list k1 = { 0 };
-		ddl_post_load(&j->ddl, &j->cat->tables[i], &k1, &idx, &fks, &seqs);
+		ddl_post_load(&j->ddl, &j->cat->tables[i], &k1, &idx, &fks,
+			      j->dump ? NULL : &val, &seqs);
 		/* A table's keys in one statement list entry, so that two
 		 * workers never ALTER the same table at once. */
 		if (k1.n) {
@@ -762,7 +760,15 @@ static int post_load(struct job *j, struct mb_err *err)
 	}
 	if (run_statements(j, &keys, err) < 0 || run_statements(j, &idx, err) < 0)
 		goto cleanup;
-	if (run_statements(j, &fks, err) < 0)
+	for (size_t i = 0; i < fks.n; i++) {
+		if (j->o->cancel && *j->o->cancel) {
+			mb_err_set(err, MB_ERR_CANCELLED, "cancelled");
+			goto cleanup;
+		}
+		if (out_stmt(j, fks.v[i], err) < 0)
+			goto cleanup;
+	}
+	if (run_statements(j, &val, err) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < seqs.n; i++)
 		if (out_stmt(j, seqs.v[i], err) < 0)
@@ -772,6 +778,7 @@ cleanup:
 	stmt_list_release(&keys);
 	stmt_list_release(&idx);
 	stmt_list_release(&fks);
+	stmt_list_release(&val);
 	stmt_list_release(&seqs);
 	return ret;
 }

@@ -179,7 +179,6 @@ static int tx_begin(struct inplace *ip, struct mb_err *err)
 		return db_exec(ip->c, "SET CONSTRAINTS ALL DEFERRED", err);
 	case DB_ENGINE_MYSQL:
 		if (db_exec(ip->c, "SET SESSION FOREIGN_KEY_CHECKS = 0", err) < 0 ||
-		    db_exec(ip->c, "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')", err) < 0 ||
 		    db_exec(ip->c, "START TRANSACTION", err) < 0)
 			return -1;
 		ip->in_tx = true;
@@ -573,7 +572,7 @@ static int mask_table(struct inplace *ip, size_t pos, struct mb_err *err)
 	size_t stream_alloc = 0, page = 256;
 	int64_t page_bytes = 0;
 	struct strbuf sb = STRBUF_INIT, sel = STRBUF_INIT, ins = STRBUF_INIT;
-	struct strbuf out = STRBUF_INIT, setb = STRBUF_INIT, last = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT, setb = STRBUF_INIT;
 	char **last_key = NULL;
 	bool have_last = false, temp = false;
 	char *qual = NULL;
@@ -812,7 +811,6 @@ cleanup:
 	strbuf_release(&ins);
 	strbuf_release(&out);
 	strbuf_release(&setb);
-	strbuf_release(&last);
 	return ret;
 }
 

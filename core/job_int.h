@@ -42,10 +42,16 @@ void ddl_table_name(const struct ddl_ctx *d, struct strbuf *sb,
 /* CREATE TABLE (with PK/UNIQUE/FKs inline on SQLite, PK inline on MySQL). */
 void ddl_create_table(const struct ddl_ctx *d, const struct cat_table *t,
 		      struct strbuf *sb);
-/* After the load: keys, indexes, FKs, sequence positions; in order. */
+/*
+ * After the load, in this order: keys; indexes (and PostgreSQL ANALYZE);
+ * foreign keys (run serially: they lock two tables each); `validate`
+ * (PostgreSQL: the FKs were added NOT VALID, these validate them and may
+ * run in parallel; NULL: add them valid); sequence positions.
+ */
 void ddl_post_load(const struct ddl_ctx *d, const struct cat_table *t,
 		   struct stmt_list *keys, struct stmt_list *indexes,
-		   struct stmt_list *fks, struct stmt_list *seqs);
+		   struct stmt_list *fks, struct stmt_list *validate,
+		   struct stmt_list *seqs);
 
 /* A column's masking in the pipeline. */
 struct col_mask {

@@ -200,7 +200,8 @@ static bool names_key(const struct cat_table *t, const char *name)
 
 void ddl_post_load(const struct ddl_ctx *d, const struct cat_table *t,
 		   struct stmt_list *keys, struct stmt_list *indexes,
-		   struct stmt_list *fks, struct stmt_list *seqs)
+		   struct stmt_list *fks, struct stmt_list *validate,
+		   struct stmt_list *seqs)
 {
 	enum db_engine e = d->engine;
 	struct strbuf sb = STRBUF_INIT;
@@ -249,16 +250,28 @@ void ddl_post_load(const struct ddl_ctx *d, const struct cat_table *t,
 			const struct cat_fk *fk = &t->fks[f];
 			if (!fk_target_copied(d, fk))
 				continue;
+			/* PostgreSQL: added NOT VALID (metadata only, serially:
+			 * ADD FOREIGN KEY locks both tables and parallel adds
+			 * across a cycle deadlock), validated in parallel later. */
+			char *name = fk->name ? xstrdup(fk->name) :
+				xasprintf("%s_fk%zu", t->name, f + 1);
 			strbuf_addstr(&sb, "ALTER TABLE ");
 			ddl_table_name(d, &sb, t);
-			strbuf_addstr(&sb, " ADD ");
-			if (fk->name) {
-				strbuf_addstr(&sb, "CONSTRAINT ");
-				db_quote_ident(d->q, &sb, fk->name);
-				strbuf_addch(&sb, ' ');
-			}
+			strbuf_addstr(&sb, " ADD CONSTRAINT ");
+			db_quote_ident(d->q, &sb, name);
+			strbuf_addch(&sb, ' ');
 			add_fk_clause(d, &sb, fk);
+			if (e == DB_ENGINE_PG && validate)
+				strbuf_addstr(&sb, " NOT VALID");
 			stmt_list_add(fks, strbuf_detach(&sb, NULL));
+			if (e == DB_ENGINE_PG && validate) {
+				strbuf_addstr(&sb, "ALTER TABLE ");
+				ddl_table_name(d, &sb, t);
+				strbuf_addstr(&sb, " VALIDATE CONSTRAINT ");
+				db_quote_ident(d->q, &sb, name);
+				stmt_list_add(validate, strbuf_detach(&sb, NULL));
+			}
+			free(name);
 		}
 	}
 	if (e == DB_ENGINE_PG) {

@@ -453,6 +453,21 @@ static bool locale_ok(const char *l)
 
 #define BAD(...) do { mb_err_set(err, MB_ERR_INPUT, __VA_ARGS__); goto fail; } while (0)
 
+const char *mask_action_for_column(const char *action, bool nullable,
+				   bool in_unique_key, bool *params_reset)
+{
+	const char *chosen = action;
+	if (!nullable && str_eq(chosen, "null"))
+		chosen = "hash";
+	if (in_unique_key) {
+		const struct mask_action_info *info = mask_action_info(chosen);
+		if (info && !info->unique && !str_eq(chosen, "keep"))
+			chosen = "scramble";
+	}
+	*params_reset = chosen != action;
+	return chosen;
+}
+
 int mask_spec_check(const struct mask_spec *s, const char *column,
 		    const char *col_type, bool nullable, struct mb_err *err)
 {

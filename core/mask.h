@@ -116,6 +116,18 @@ const char *const *mask_action_names(void);
 const struct mask_action_info *mask_action_info(const char *action);
 
 /*
+ * Adapts a proposed action to the column it is proposed for, so that a
+ * proposal is always one the runner can carry out: a NOT NULL column never
+ * gets `null` (it gets `hash`), and a column of a primary or unique key
+ * gets an action that maps distinct values to distinct values (`scramble`
+ * unless the action is already unique by construction). Returns `action`
+ * itself or a static name; *params_reset is set when the action changed
+ * (its parameters no longer apply).
+ */
+const char *mask_action_for_column(const char *action, bool nullable,
+				   bool in_unique_key, bool *params_reset);
+
+/*
  * Checks a spec for a column at rule time: unknown action, unknown or
  * malformed parameter, bad regex, `null` on a NOT NULL column, `sql` with an
  * empty expression, a json_paths path or sub-action that is wrong, a date

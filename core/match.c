@@ -15,6 +15,8 @@
 #include "core/match_int.h"
 
 #define MATCH_MAX_VALUE 4096
+/* Texts shorter than this skip the prefilter pass (measured break-even). */
+#define MATCH_PF_MIN_TEXT 128
 
 /* ------------------------------------------------------------------ */
 /* Loading                                                             */
@@ -52,7 +54,9 @@ void match_catalog_free(struct match_catalog *cat)
 		free(cat->pats[i].name);
 		pcre2_code_free(cat->pats[i].anchored);
 		pcre2_code_free(cat->pats[i].unanchored);
+		free(cat->pats[i].regex);
 	}
+	match_prefilter_free(cat);
 	free(cat->pats);
 	free(cat->cat_first);
 	free(cat->share_dir);
@@ -225,6 +229,7 @@ static int set_regex(struct match_pattern *p, const char *regex, const char *fil
 		return mb_err_set(err, MB_ERR_INPUT, "%s:%d: pattern %s has two regex lines",
 				  file, line, p->name);
 	}
+	p->regex = xstrdup(regex);
 	char *a = xasprintf("\\A(?:%s)\\z", regex);
 	p->anchored = compile_one(a, err, file, line);
 	free(a);
@@ -466,6 +471,7 @@ struct match_catalog *match_catalog_load(const char *share_dir, struct mb_err *e
 	cat->cat_first = xcalloc(cat->ncats + 1, sizeof(size_t));
 	for (size_t i = cat->npats; i-- > 0;)
 		cat->cat_first[cat->pats[i].category] = i;
+	match_prefilter_build(cat);
 	closedir(d);
 	free_strv(files, nfiles);
 	free(dir);
@@ -546,6 +552,10 @@ void match_scratch_free(struct match_scratch *s)
 		pcre2_jit_stack_free(s->jit);
 	if (s->hs)
 		hs_free_scratch(s->hs);
+	if (s->pf)
+		hs_free_scratch(s->pf);
+	free(s->cand);
+	free(s->spans);
 	strbuf_release(&s->norm);
 	strbuf_release(&s->norm2);
 	free(s->toks);
@@ -581,12 +591,19 @@ int match_classify_value(const struct match_catalog *cat, struct match_scratch *
 	if (!len || len > MATCH_MAX_VALUE || !utf8_valid(value, len))
 		return 0;
 
+	/* Values with a space run the letter-led patterns (streets, legal
+	 * forms) that backtrack: one prefilter pass is cheaper there; short
+	 * structured values are rejected faster by prefilter() below. */
+	const uint64_t *cand = memchr(value, ' ', len) ?
+		match_prefilter_run(cat, scratch, MATCH_PF_ANCHORED, value, len) : NULL;
 	int claimed = -1;
 	for (size_t i = 0; i < cat->npats; i++) {
 		const struct match_pattern *p = &cat->pats[i];
 		uint64_t bit = 1ull << p->category;
 		if (p->priority < claimed)
 			break;  /* sorted: everything after loses to the claim */
+		if (!match_cand(cand, i))
+			continue;
 		if ((out->valid & bit) && !(out->weak & bit))
 			continue;
 		if (!prefilter(p, value, len))
@@ -639,8 +656,18 @@ int match_classify_value(const struct match_catalog *cat, struct match_scratch *
 /* Spans                                                               */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Spans are collected in the scratch (no allocation per call once grown),
+ * sorted by start, longer first, then discovery order (pattern order, then
+ * customer hits), and overlaps are dropped.
+ */
+struct span_item {
+	struct match_span s;
+	size_t seq;
+};
+
 struct span_list {
-	struct match_span *v;
+	struct span_item *v;
 	size_t n, alloc;
 };
 
@@ -648,17 +675,18 @@ static void span_push(struct span_list *l, size_t start, size_t len,
 		      const char *category, const char *pattern)
 {
 	ALLOC_GROW(l->v, l->n + 1, l->alloc);
-	l->v[l->n++] = (struct match_span){ start, len, category, pattern };
+	l->v[l->n] = (struct span_item){ { start, len, category, pattern }, l->n };
+	l->n++;
 }
 
 static int cmp_span(const void *a, const void *b)
 {
-	const struct match_span *x = a, *y = b;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->len != y->len)
-		return x->len > y->len ? -1 : 1;
-	return 0;
+	const struct span_item *x = a, *y = b;
+	if (x->s.start != y->s.start)
+		return x->s.start < y->s.start ? -1 : 1;
+	if (x->s.len != y->s.len)
+		return x->s.len > y->s.len ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 struct cust_ctx {
@@ -676,14 +704,17 @@ int match_find_spans_s(const struct match_catalog *cat, struct match_scratch *sc
 		       const struct customer_set *cs, const char *text, size_t len,
 		       int (*cb)(void *ctx, const struct match_span *), void *ctx)
 {
-	struct span_list l = { NULL, 0, 0 };
+	struct span_list l = { scratch->spans, 0, scratch->spans_alloc };
 	int ret = 0;
 
 	if (!utf8_valid(text, len))
 		return -1;
+	/* Short texts: PCRE2's own start-of-match screening beats a pass. */
+	const uint64_t *cand = len >= MATCH_PF_MIN_TEXT ?
+		match_prefilter_run(cat, scratch, MATCH_PF_TEXT, text, len) : NULL;
 	for (size_t i = 0; i < cat->npats; i++) {
 		const struct match_pattern *p = &cat->pats[i];
-		if (!p->unanchored || !cat->cats[p->category].report)
+		if (!p->unanchored || !cat->cats[p->category].report || !match_cand(cand, i))
 			continue;
 		if (p->need_char && !memchr(text, p->need_char, len))
 			continue;
@@ -712,14 +743,15 @@ int match_find_spans_s(const struct match_catalog *cat, struct match_scratch *sc
 		qsort(l.v, l.n, sizeof(*l.v), cmp_span);
 	size_t end = 0;
 	for (size_t i = 0; i < l.n; i++) {
-		if (i && l.v[i].start < end)
+		if (i && l.v[i].s.start < end)
 			continue;
-		end = l.v[i].start + l.v[i].len;
-		ret = cb(ctx, &l.v[i]);
+		end = l.v[i].s.start + l.v[i].s.len;
+		ret = cb(ctx, &l.v[i].s);
 		if (ret)
 			break;
 	}
-	free(l.v);
+	scratch->spans = l.v;
+	scratch->spans_alloc = l.alloc;
 	return ret;
 }
 

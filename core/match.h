@@ -73,7 +73,12 @@ struct match_category {
  * Loads every share_dir/categories/ *.cat file. share_dir NULL means: the
  * MASKBENCH_SHARE environment variable, else the build tree's share/
  * (MB_SRCSHAREDIR) when it exists, else the installed MB_PKGDATADIR.
- * Patterns are compiled (and JIT-compiled) once. Returns NULL with
+ * Patterns are compiled (and JIT-compiled) once. The Vectorscan prefilter
+ * databases (one pass deciding which patterns can match; results are
+ * identical without it) are compiled on first use, thread-safely, and
+ * cached in $MASKBENCH_CACHE, else $XDG_CACHE_HOME/maskbench, else
+ * ~/.cache/maskbench (pattern text only, never data; MASKBENCH_CACHE=off
+ * disables the cache). Returns NULL with
  * MB_ERR_INPUT naming "file:line: ..." for a malformed file or a pattern
  * that does not compile, MB_ERR_IO when the folder cannot be read.
  */
@@ -161,7 +166,8 @@ struct match_span {
  * returns that value. Returns 0 when all spans were reported, -1 when
  * text is not valid UTF-8 (nothing is reported).
  * Thread-safety: uses a temporary scratch; the _s variant takes the
- * caller's scratch (faster for many calls).
+ * caller's scratch (faster for many calls; the span list lives in the
+ * scratch, so cb must not call the matcher with that same scratch).
  */
 int match_find_spans(const struct match_catalog *cat,
 		     const struct customer_set *cs_or_NULL, const char *text,

@@ -55,14 +55,29 @@ struct customer_set {
  * than a Vectorscan call per value on short cells. Long values and free
  * text use the Vectorscan literal database in one scan.
  */
+/*
+ * Token hash: 8 bytes at a time (one multiply per word instead of one per
+ * byte); the length is mixed in so "ab" and "ab\0" differ.
+ */
 static inline uint64_t tok_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
+	uint64_t h = 0x9ae16a3b2f90404full ^ (n * 0xc3a5c85c97cb3127ull);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
 	}
-	return h;
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+	}
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
 }
 
 #define TOK_SEED 0x9e3779b97f4a7c15ull
@@ -483,7 +498,6 @@ static size_t norm_tokens_ascii(const char *s, size_t len, char *out, struct tok
 		"\0abcdefghijklmnopqrstuvwxyz\0\0\0\0\0"
 		"\0abcdefghijklmnopqrstuvwxyz\0\0\0\0";
 	size_t o = 0;
-	uint64_t h = 0;
 	bool in_tok = false;
 
 	t->n = 0;
@@ -500,20 +514,20 @@ static size_t norm_tokens_ascii(const char *s, size_t len, char *out, struct tok
 				if (t->n)
 					out[o++] = ' ';
 				t->start[t->n] = (uint32_t)o;
-				h = 1469598103934665603ull;
 				in_tok = true;
 			}
 			out[o++] = c;
-			h = (h ^ (unsigned char)c) * 1099511628211ull;
 		} else if (in_tok) {
 			t->end[t->n] = (uint32_t)o;
-			t->h[t->n++] = h;
+			t->h[t->n] = tok_hash(out + t->start[t->n], o - t->start[t->n]);
+			t->n++;
 			in_tok = false;
 		}
 	}
 	if (in_tok) {
 		t->end[t->n] = (uint32_t)o;
-		t->h[t->n++] = h;
+		t->h[t->n] = tok_hash(out + t->start[t->n], o - t->start[t->n]);
+		t->n++;
 	}
 	return o;
 }

@@ -8,6 +8,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <hs/hs.h>
+#include <pthread.h>
 
 #include "core/match.h"
 
@@ -33,7 +34,25 @@ struct match_pattern {
 	const struct validator *validator; /* NULL: the shape is enough */
 	pcre2_code *anchored;
 	pcre2_code *unanchored;       /* NULL when !in_text */
+	char *regex;                  /* the source text, for the prefilter databases */
 };
+
+/*
+ * Prefilter (match_prefilter.c): one Vectorscan scan per value or text
+ * decides which patterns can match at all; PCRE2 then runs only those.
+ * The databases are compiled with HS_FLAG_PREFILTER (a superset of the
+ * PCRE2 language: never a false negative), so the results are exactly
+ * those of running every pattern. A pattern Vectorscan cannot compile is
+ * "always" a candidate.
+ */
+struct match_prefilter {
+	hs_database_t *db;            /* NULL: no prefilter, every pattern runs */
+	uint64_t *always;             /* bit i: pattern i is not in db */
+	bool ready;                   /* built (db may still be NULL); atomic */
+};
+#define MATCH_PF_ANCHORED 0
+#define MATCH_PF_TEXT 1
+
 
 struct match_catalog {
 	char *share_dir;
@@ -42,6 +61,12 @@ struct match_catalog {
 	struct match_pattern *pats;   /* all patterns, in category order */
 	size_t npats, pats_alloc;
 	size_t *cat_first;            /* index of the category's first pattern */
+	struct match_prefilter pf[2]; /* MATCH_PF_ANCHORED, MATCH_PF_TEXT */
+	size_t pf_words;              /* uint64_t words in a pattern bit set */
+	uint64_t serial;              /* unique per loaded catalog (scratch checks) */
+	pthread_mutex_t pf_lock;      /* builds pf[] on first use */
+	bool pf_lock_init;
+	bool use_prefilter;           /* false: run every pattern (tests compare) */
 };
 
 struct match_scratch {
@@ -53,6 +78,32 @@ struct match_scratch {
 	struct strbuf norm;
 	struct strbuf norm2;
 	void *toks;                   /* customer token buffer (match_customer.c) */
+	hs_scratch_t *pf;             /* scratch for the catalog's prefilter databases */
+	uint64_t pf_serial;           /* catalog serial pf was allocated for (0: none) */
+	int pf_ready;                 /* which of the catalog's databases pf fits (bits) */
+	uint64_t *cand;               /* candidate pattern bit set, pf_words long */
+	size_t cand_words;
+	void *spans;                  /* span list reused by match_find_spans_s */
+	size_t spans_alloc;
 };
+
+/*
+ * Prepares cat->pf[] after the patterns are sorted; the databases are
+ * compiled (or loaded from the cache) on first use by match_prefilter_run.
+ * Failures only disable the prefilter.
+ */
+void match_prefilter_build(struct match_catalog *cat);
+void match_prefilter_free(struct match_catalog *cat);
+/*
+ * Runs prefilter `which` over s (valid UTF-8) and returns the candidate
+ * pattern bit set (in scratch), or NULL when every pattern must run.
+ */
+const uint64_t *match_prefilter_run(const struct match_catalog *cat,
+				    struct match_scratch *scratch, int which,
+				    const char *s, size_t len);
+static inline bool match_cand(const uint64_t *cand, size_t i)
+{
+	return !cand || (cand[i >> 6] >> (i & 63) & 1);
+}
 
 #endif

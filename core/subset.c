@@ -1292,11 +1292,11 @@ static int process_parents(struct subset_plan *plan, struct db_conn *conn,
 	return 0;
 }
 
-static const struct subset_keyset *sort_ks;
-static int cmp_by_depth(const void *a, const void *b)
+static int cmp_by_depth(const void *a, const void *b, void *ctx)
 {
-	int32_t da = sort_ks->depth[*(const size_t *)a];
-	int32_t db = sort_ks->depth[*(const size_t *)b];
+	const struct subset_keyset *ks = ctx;
+	int32_t da = ks->depth[*(const size_t *)a];
+	int32_t db = ks->depth[*(const size_t *)b];
 	return da < db ? -1 : da > db;
 }
 
@@ -1311,8 +1311,7 @@ static int process_children(struct subset_plan *plan, struct subset_priv *x,
 
 	ks->down_q = NULL;
 	ks->ndown = ks->down_alloc = 0;
-	sort_ks = ks;
-	qsort(q, nq, sizeof(*q), cmp_by_depth);
+	qsort_r(q, nq, sizeof(*q), cmp_by_depth, ks);
 
 	for (size_t e = 0; e < x->nin[st->table_idx] && ret == 0; e++) {
 		struct edge ed = x->in[st->table_idx][e];

@@ -169,18 +169,24 @@ struct workspace *ws_open(const char *path, struct mb_err *err)
 	struct workspace *ws = xcalloc(1, sizeof(*ws));
 	ws->path = xstrdup(path ? path : WS_DEFAULT_PATH);
 
-	/* The workspace holds findings and audit: private to its owner. */
-	int fd = open(ws->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		mb_err_set(err, MB_ERR_IO, "cannot open workspace %s: %s", ws->path,
-			   strerror(errno));
-		goto fail;
-	}
-	close(fd);
-	if (sqlite3_open_v2(ws->path, &ws->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	/*
+	 * The workspace holds findings and audit: private to its owner. The file
+	 * is created by SQLite itself and narrowed afterwards; opening and
+	 * closing it here would drop POSIX locks that other connections of this
+	 * process hold on it.
+	 */
+	struct stat st;
+	bool created = stat(ws->path, &st) != 0;
+	if (sqlite3_open_v2(ws->path, &ws->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		mb_err_set(err, MB_ERR_IO, "cannot open workspace %s: %s", ws->path,
 			   ws->db ? sqlite3_errmsg(ws->db) : "out of memory");
+		goto fail;
+	}
+	if (created && chmod(ws->path, 0600) != 0) {
+		mb_err_set(err, MB_ERR_IO, "cannot make workspace %s private: %s", ws->path,
+			   strerror(errno));
 		goto fail;
 	}
 	sqlite3_busy_timeout(ws->db, 10000);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <utf8proc.h>
 
+#include "core/mask.h"
 #include "scanner/scanner.h"
 
 #define SCAN_MAX_VALUE 4096       /* bytes read per value when sampling */
@@ -395,6 +396,19 @@ static bool is_company(const struct match_category *c)
 	return !strcmp(c->name, "company_name");
 }
 
+/* True when the column is part of the table's primary key or a unique key. */
+static bool column_in_unique_key(const struct cat_table *t, const char *column)
+{
+	for (size_t i = 0; i < t->pk.ncols; i++)
+		if (str_eq(t->pk.cols[i], column))
+			return true;
+	for (size_t u = 0; u < t->nuniques; u++)
+		for (size_t i = 0; i < t->uniques[u].ncols; i++)
+			if (str_eq(t->uniques[u].cols[i], column))
+				return true;
+	return false;
+}
+
 static void add_finding(struct scan_result *res, const struct cat_table *t,
 			const char *column, const char *category, double conf,
 			const char *methods, size_t matched, size_t sampled,
@@ -553,9 +567,13 @@ static void score_column(struct scan_ctx *sc, const struct cat_table *t,
 		if (a->shapes[cd->cat].len)
 			strbuf_addf(&ev, "; shapes: %s", a->shapes[cd->cat].buf);
 		strbuf_addf(&ev, "; distinct %zu/%zu; sample: %s", u, n, sample_method);
+		bool reset;
+		const char *action = mask_action_for_column(cat->action, a->col->nullable,
+							    column_in_unique_key(t, a->col->name),
+							    &reset);
 		add_finding(res, t, a->col->name, cat->name, cd->conf, methods.buf,
-			    cd->matched, n, ev.buf, cat->action, cat->params, (int)i + 1,
-			    notes.len ? notes.buf : NULL);
+			    cd->matched, n, ev.buf, action, reset ? "{}" : cat->params,
+			    (int)i + 1, notes.len ? notes.buf : NULL);
 	}
 	if (!nc && notes.len)
 		add_finding(res, t, a->col->name, "none", 0, "none", 0, n, "", "keep", "{}", 0,

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@
 #include "tui/app.h"
 
 static volatile sig_atomic_t got_winch, got_quit;
+/* workers that have the workspace open (also abandoned ones) */
+static atomic_int ws_workers;
 static bool curses_up;
 /* a job left running at exit stays reachable for leak checkers */
 static struct tui_job *abandoned_job;
@@ -219,6 +222,8 @@ static void *job_thread(void *arg)
 	bool abandoned;
 	char c = 'j';
 
+	if (job->uses_ws)
+		atomic_fetch_sub(&ws_workers, 1);
 	pthread_mutex_lock(&job->lock);
 	job->rc = rc;
 	job->err = err;
@@ -241,6 +246,27 @@ bool app_busy(const struct app *app)
 	return app->job != NULL;
 }
 
+/* Reopens the UI's workspace once no worker has it. */
+static void ws_reacquire(struct app *app)
+{
+	struct mb_err err = MB_ERR_INIT;
+
+	if (app->ws || atomic_load(&ws_workers) > 0)
+		return;
+	app->ws = ws_open(app->ws_path, &err);
+	if (!app->ws)
+		app_error(app, &err);
+}
+
+struct workspace *app_ws(struct app *app)
+{
+	ws_reacquire(app);
+	if (!app->ws)
+		app_message(app, MSG_WARN, "the workspace is busy with %s",
+			    app->job ? app->job->label : "a job");
+	return app->ws;
+}
+
 int app_job_start(struct app *app, struct tui_job *job)
 {
 	pthread_t tid;
@@ -251,12 +277,27 @@ int app_job_start(struct app *app, struct tui_job *job)
 		job_free(job);
 		return -1;
 	}
+	if (job->uses_ws) {
+		if (atomic_load(&ws_workers) > 0) {
+			app_message(app, MSG_WARN, "the previous job is still finishing; try again");
+			job_free(job);
+			return -1;
+		}
+		/* one workspace connection at a time in this process (see app.h) */
+		if (app->ws) {
+			ws_close(app->ws);
+			app->ws = NULL;
+		}
+		atomic_fetch_add(&ws_workers, 1);
+	}
 	job->wake_fd = app->wake_pipe[1];
 	job->started = now_monotonic();
 	rc = pthread_create(&tid, NULL, job_thread, job);
 	if (rc != 0) {
 		app_message(app, MSG_ERROR, "cannot start a worker thread: %s",
 			    strerror(rc));
+		if (job->uses_ws)
+			atomic_fetch_sub(&ws_workers, 1);
 		job_free(job);
 		return -1;
 	}
@@ -305,6 +346,7 @@ static void job_collect(struct app *app)
 	if (!done)
 		return;
 	app->job = NULL;
+	ws_reacquire(app);
 	if (job->finish)
 		job->finish(app, job, job->rc, &job->err);
 	job_free(job);
@@ -736,6 +778,8 @@ static int app_work_command(struct app *app, const struct tui_event *ev)
 			app_message(app, MSG_WARN, "busy: %s", app->job->label);
 			break;
 		}
+		if (!app_ws(app))
+			break;
 		if (rules_approve_all(app->ws, rules_reviewer(NULL),
 				      ev->arg ? ev->arg : app->pending_note,
 				      &approved, &skipped, NULL, &err) < 0) {
@@ -1022,7 +1066,9 @@ static int loop(struct app *app, const sigset_t *orig)
 		FD_SET(app->wake_pipe[0], &rfds);
 		/* with a job running, wake up to animate its progress */
 		n = pselect(app->wake_pipe[0] + 1, &rfds, NULL, NULL,
-			    app->job ? &ts : NULL, orig);
+			    app->job || !app->ws ? &ts : NULL, orig);
+		if (!app->job)
+			ws_reacquire(app);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

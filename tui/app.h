@@ -107,6 +107,14 @@ struct tui_job {
 	 * it; false: Esc abandons the job and drops its result.
 	 */
 	bool cancellable;
+	/*
+	 * true: run() opens the workspace itself. The UI's own workspace
+	 * connection is closed meanwhile (app->ws is NULL): ws_open() opens
+	 * and closes the file, which would drop the POSIX locks another
+	 * connection of this process holds (SQLite's "close() breaks
+	 * locks" hazard), so only one connection exists at a time.
+	 */
+	bool uses_ws;
 	/* progress, written by run() under lock, read by the UI */
 	pthread_mutex_t lock;
 	double fraction;        /* 0..1, or < 0 when unknown */
@@ -164,7 +172,7 @@ void run_status_unref(struct run_status *rs);
 struct app {
 	struct tui_options opts;
 	char *ws_path;               /* owned; NULL: the default */
-	struct workspace *ws;
+	struct workspace *ws;        /* NULL while a job holds the workspace */
 
 	/* the open source: all NULL/empty before the first connect */
 	struct db_conn *conn;
@@ -247,6 +255,8 @@ struct tui_job *tui_job_new(const char *label);
 ATTR_FORMAT(3, 4) void tui_job_progress(struct tui_job *job, double fraction,
 					const char *fmt, ...);
 bool app_busy(const struct app *app);
+/* The UI's workspace, or NULL (with a status message) while a job has it. */
+struct workspace *app_ws(struct app *app);
 
 /*
  * Connects to `address` in a worker: db_open (source mode), catalog,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/job_inplace.h"
 #include "core/mask.h"
 #include "core/match.h"
 #include "tui/cmd_plan.h"
@@ -34,6 +35,10 @@ static const char run_usage[] =
 	"  --key-file FILE       masking key (else MASKBENCH_KEY)\n"
 	"  --customers FILE      customer names for verify (one a line)\n"
 	"  --no-verify           skip the verify step\n"
+	"  --in-place            TARGET is a full clone (a restored snapshot): delete\n"
+	"                        what is outside the subset and mask where it is;\n"
+	"                        `run --in-place TARGET` plans on TARGET itself\n"
+	"                        (needs --force: it rewrites data in place)\n"
 	"  --progress MODE       auto, bars, lines or none (default auto)\n";
 
 static volatile sig_atomic_t run_cancel_flag;
@@ -114,7 +119,7 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 	const char **after = NULL;
 	size_t nafter = 0;
 	int jobs = 1, keep = 0;
-	bool allow_unreviewed = false, force = false, verify = true;
+	bool allow_unreviewed = false, force = false, verify = true, in_place = false;
 	struct mb_err err = MB_ERR_INIT;
 	struct plan_setup ps;
 	struct job_rules jr = { 0 };
@@ -162,6 +167,8 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 			force = true;
 		} else if (!strcmp(argv[i], "--no-verify")) {
 			verify = false;
+		} else if (!strcmp(argv[i], "--in-place")) {
+			in_place = true;
 		} else if (opt_missing_value) {
 			free(after);
 			return usage_error(run_usage, "%s needs a value", opt_missing_value);
@@ -177,6 +184,8 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 			return usage_error(run_usage, "unexpected argument '%s'", argv[i]);
 		}
 	}
+	if (in_place && source && !target)
+		target = source;
 	if (!source || !target) {
 		free(after);
 		return usage_error(run_usage, "missing %s", source ? "TARGET" : "SOURCE");
@@ -266,7 +275,8 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	rc = job_run(ps.src, &ps.cat, &ps.plan, &o, &res, &err);
+	rc = in_place ? job_run_in_place(ps.src, &ps.cat, &ps.plan, &o, &res, &err)
+		      : job_run(ps.src, &ps.cat, &ps.plan, &o, &res, &err);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 

@@ -113,6 +113,10 @@ static void load_history(struct app *app, struct column_state *st)
 	size_t n = 0;
 
 	strbuf_reset(&st->history);
+	if (!app_ws(app)) {
+		strbuf_addstr(&st->history, "history: the workspace is busy\n");
+		return;
+	}
 	if (audit_list(app->ws, st->display, &rows, &n, &err) < 0) {
 		strbuf_addf(&st->history, "history unavailable: %s\n", err.msg);
 		return;

@@ -33,7 +33,7 @@ static int connect_open(struct app *app, struct screen *s, struct mb_err *err)
 	(void)err;
 	tui_field_init(&c->address, false);
 	tui_field_init(&c->password, true);
-	if (app->ws)
+	if (!app_busy(app) && app_ws(app))
 		ws_source_latest(app->ws, &c->recent);
 	if (app->source_display)
 		tui_field_set(&c->address, app->source_display);

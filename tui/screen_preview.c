@@ -88,8 +88,9 @@ static void mask_all(struct app *app, struct preview_state *st)
 	st->masked = xcalloc(st->fr->nrows * nc + 1, sizeof(*st->masked));
 	st->is_masked = xcalloc(nc + 1, sizeof(*st->is_masked));
 	st->actions = xcalloc(nc + 1, sizeof(*st->actions));
-	if (!t || job_rules_load(app->ws, &jr, &err) < 0) {
-		snprintf(st->error, sizeof(st->error), "%s", t ? err.msg : "table not in the catalog");
+	if (!t || !app_ws(app) || job_rules_load(app->ws, &jr, &err) < 0) {
+		snprintf(st->error, sizeof(st->error), "%s",
+			 !t ? "table not in the catalog" : err.msg[0] ? err.msg : "the workspace is busy");
 		return;
 	}
 	{

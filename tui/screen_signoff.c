@@ -27,6 +27,8 @@ static void rebuild(struct app *app, struct signoff_state *st)
 {
 	struct mb_err err = MB_ERR_INIT;
 
+	if (!app_ws(app))
+		return;
 	free(st->open);
 	st->open = xcalloc(app->rules.n + 1, sizeof(*st->open));
 	st->nopen = 0;
@@ -81,7 +83,7 @@ static void signoff_draw(struct app *app, struct screen *s, WINDOW *w, int rows,
 	snprintf(s->title, sizeof(s->title), "Sign-off: %zu open of %zu columns", st->nopen,
 		 app->rules.n);
 	strbuf_addf(&sb, " Reviewing as %s", rules_reviewer(NULL));
-	if (rules_two_person(app->ws))
+	if (app->ws && rules_two_person(app->ws))
 		strbuf_addstr(&sb, " (two-person rule on: nobody approves their own change)");
 	tui_putn(w, y++, 0, cols, A_BOLD, sb.buf, sb.len, UW_LEFT);
 	strbuf_reset(&sb);

@@ -188,6 +188,10 @@ static int subset_open(struct app *app, struct screen *s, struct mb_err *err)
 	struct subset_state *st = xcalloc(1, sizeof(*st));
 
 	subset_config_init(&st->cfg);
+	if (!app_ws(app)) {
+		free(st);
+		return mb_err_set(err, MB_ERR_USAGE, "the workspace is busy: wait for the job");
+	}
 	if (subset_config_load(app->ws, &st->cfg, err) < 0) {
 		free(st);
 		return -1;
@@ -216,8 +220,8 @@ static void save(struct app *app, struct subset_state *st)
 {
 	struct mb_err err = MB_ERR_INIT;
 
-	if (app_busy(app)) {
-		app_message(app, MSG_WARN, "busy: %s (the change is not saved)", app->job->label);
+	if (app_busy(app) || !app_ws(app)) {
+		app_message(app, MSG_WARN, "busy: the change is not saved");
 		return;
 	}
 	if (subset_config_save(app->ws, &st->cfg, &err) < 0) {

@@ -72,6 +72,10 @@ static int connect_run(struct tui_job *job, struct mb_err *err)
 	    ws_catalog_save(ws, c->source_id, &c->cat, &snap, err) < 0 ||
 	    after_catalog_saved(ws, c->source_id, &c->cat, err) < 0)
 		goto cleanup;
+	/* the rules' drift sync can be long on a big first catalog: here, not in the UI */
+	tui_job_progress(job, -1, "bringing the rules up to date");
+	if (rules_migrate(ws, err) < 0 || rules_refresh(ws, NULL, err) < 0)
+		goto cleanup;
 	rc = 0;
 	goto cleanup;
 
@@ -162,6 +166,7 @@ int app_connect(struct app *app, const char *address)
 	job->finish = connect_finish;
 	job->free_ctx = connect_ctx_free;
 	job->ctx = c;
+	job->uses_ws = true;
 	return app_job_start(app, job);
 }
 

@@ -100,6 +100,10 @@ static int scan_job_run(struct tui_job *job, struct mb_err *err)
 		goto cleanup;
 	if (scan_run(ws, source_id, &conn, &cat, &opt, &res, err))
 		goto cleanup;
+	/* the rules take the new findings here, off the UI loop */
+	tui_job_progress(job, 1, "proposing actions from the findings");
+	if (rules_migrate(ws, err) < 0 || rules_refresh(ws, NULL, err) < 0)
+		goto cleanup;
 	c->tables = res.tables;
 	for (size_t i = 0; i < res.nfindings; i++) {
 		if (res.findings[i].rank < 1)
@@ -150,6 +154,7 @@ int app_scan(struct app *app)
 	job->finish = scan_job_finish;
 	job->free_ctx = scan_ctx_free;
 	job->ctx = c;
+	job->uses_ws = true;
 	return app_job_start(app, job);
 }
 
@@ -270,6 +275,7 @@ int app_plan(struct app *app)
 	job->finish = plan_job_finish;
 	job->free_ctx = plan_ctx_free;
 	job->ctx = c;
+	job->uses_ws = true;
 	job->cancellable = true;
 	return app_job_start(app, job);
 }
@@ -564,6 +570,7 @@ int app_run(struct app *app, const char *target, bool allow_unreviewed)
 	job->finish = run_job_finish;
 	job->free_ctx = run_ctx_free;
 	job->ctx = c;
+	job->uses_ws = true;
 	job->cancellable = true;
 	if (app_job_start(app, job) < 0)
 		return -1;

@@ -37,9 +37,10 @@ echo "generating $tables tables x 10 columns..."
 } | sqlite3 "$dir/big.db" || die "cannot generate the database"
 
 screen() { tmux -S "$sock" capture-pane -p; }
-# wait until the pane shows $1; prints the microseconds since $2
+# wait until the pane shows $1; prints the microseconds since $2 ($3:
+# deadline in seconds, default 30)
 wait_text() {
-	local deadline=$(( $(ms) + 30000 ))
+	local deadline=$(( $(ms) + ${3:-30} * 1000 ))
 	until screen | grep -qF -- "$1"; do
 		[ "$(ms)" -gt "$deadline" ] && { echo "timeout"; return 1; }
 	done
@@ -59,7 +60,7 @@ start() {
 # ---- maskbench ----
 t0=$(us)
 start "cd '$dir' && exec '$MB' --workspace '$dir/ws.db' '$dir/big.db'"
-open_us=$(wait_text "Catalog: $tables tables" "$t0") || die "the catalog did not open"
+open_us=$(wait_text "Catalog: $tables tables" "$t0" 1200) || die "the catalog did not open"
 pid=$(tmux -S "$sock" display -p '#{pane_pid}')
 : >"$dir/mb.txt"
 for ((k = 1; k <= nkeys; k++)); do

@@ -13,12 +13,12 @@ harden_setup() {
 	eng_setup "$1"
 	case $1 in
 	sqlite)
-		eng_clone() { cp "$TMPD/$1.db" "$TMPD/$2.db"; }
+		eng_clone() { rm -f "$TMPD/$2.db"-journal "$TMPD/$2.db"-wal "$TMPD/$2.db"-shm; cp "$TMPD/$1.db" "$TMPD/$2.db"; }
 		eng_table_md5() { sqlite3 -batch -noheader "$TMPD/$1.db" "SELECT * FROM \"$2\"" | LC_ALL=C sort | md5sum | cut -c1-32; }
 		;;
 	pg)
 		eng_clone() {
-			psql -q -d postgres -c "DROP DATABASE IF EXISTS $2" -c "CREATE DATABASE $2 TEMPLATE $1" >/dev/null 2>&1
+			psql -q -d postgres -c "DROP DATABASE IF EXISTS $2 WITH (FORCE)" -c "CREATE DATABASE $2 TEMPLATE $1" >/dev/null 2>&1
 		}
 		eng_table_md5() { psql -X -q -At -F '|' -d "$1" -c "SELECT * FROM \"$2\"" | LC_ALL=C sort | md5sum | cut -c1-32; }
 		;;
@@ -50,6 +50,17 @@ mb_inplace() {
 		"$MB" -w "$ws" run --in-place "$tgt" "$@"
 	else
 		"$MB_BUILDDIR/tests/harden/inplace_run" "$ws" "$tgt" "$@"
+	fi
+}
+# The same for a background job: `mb_inplace_exec ... &` makes $! the
+# maskbench process itself (exec replaces the subshell), so signals reach it.
+mb_inplace_exec() {
+	local ws=$1 tgt=$2
+	shift 2
+	if "$MB" run --help 2>/dev/null | grep -q -- '--in-place'; then
+		exec "$MB" -w "$ws" run --in-place "$tgt" "$@"
+	else
+		exec "$MB_BUILDDIR/tests/harden/inplace_run" "$ws" "$tgt" "$@"
 	fi
 }
 

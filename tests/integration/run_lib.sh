@@ -266,7 +266,7 @@ EOF
 	mbw plan "$SRC" --format tsv --exact > "$TMPD/plan2b.tsv"
 	ok "$e: percent and limit roots are deterministic" cmp -s "$TMPD/plan2.tsv" "$TMPD/plan2b.tsv"
 	mbw run "$SRC" "$TGT" --progress none --no-verify >/dev/null 2>"$TMPD/run2.err"
-	is "$?" 0 "$e: run with percent/limit roots"
+	is "$?" 0 "$e: run with percent/limit roots" || diag "$(tail -3 "$TMPD/run2.err")"
 	is "$(table_counts ${p}_tgt | tr '\n' ' ')" "$(plan_counts "$TMPD/plan2.tsv" | tr '\n' ' ')" \
 		"$e: percent/limit row counts match the plan"
 	is "$(orphans ${p}_tgt)" 0 "$e: percent/limit: every foreign key resolves"
@@ -283,7 +283,7 @@ EOF
 	mbw rules import "$TMPD/subset3.yaml" >/dev/null
 	mbw plan "$SRC" --format tsv --exact > "$TMPD/plan3.tsv"
 	mbw run "$SRC" "$TGT" --progress none --no-verify --jobs 3 >/dev/null 2>"$TMPD/run3.err"
-	is "$?" 0 "$e: masked clone with a window"
+	is "$?" 0 "$e: masked clone with a window" || diag "$(tail -3 "$TMPD/run3.err")"
 	is "$(table_counts ${p}_tgt | tr '\n' ' ')" "$(plan_counts "$TMPD/plan3.tsv" | tr '\n' ' ')" \
 		"$e: clone row counts match the plan"
 	nev=$(awk -F'\t' '$2 == "event" { print $3 }' "$TMPD/plan3.tsv")

@@ -19,7 +19,8 @@ tui_start 120 40 "$MBT" demo --workspace "$TMPD/ws.db"
 ok "the demo opens on the catalog" wait_for "Catalog: 12 tables"
 
 keys s
-ok "s scans the source and lists the findings" wait_for "Findings:"
+# the scan reads every table: give it minutes on a loaded machine
+ok "s scans the source and lists the findings" wait_for "Findings:" 900
 ok "the scan reports what it found" wait_for "flagged columns"
 ok "card numbers are found" wait_for "customers.card_number"
 
@@ -74,7 +75,7 @@ ok ":root sets a root with its condition" wait_for "roots: customers where id < 
 cmd "children orders,order_items,payments"
 ok ":children sets the children" wait_for "children: orders, order_items, payments"
 keys p
-ok "p plans the subset" wait_for "tables get rows"
+ok "p plans the subset" wait_for "tables get rows" 600
 line=$(screen | grep -m1 -E '^ R .* customers ')
 case "$line" in *" 99 "*) pass "the plan counts 99 customers" ;;
 *) fail "the plan counts 99 customers"; diag "line: $line" ;; esac
@@ -84,7 +85,7 @@ case "$line" in *"child of"*) pass "orders are planned as children" ;;
 
 cmd "run sqlite://$TMPD/target.db"
 ok "the run screen opens" wait_for "into sqlite://"
-ok "the run ends verified clean" wait_for "verified clean"
+ok "the run ends verified clean" wait_for "verified clean" 900
 is "$(sqlite3 "$TMPD/target.db" 'SELECT count(*) FROM customers')" 99 "the target holds the 99 customers"
 orphans=$(sqlite3 "$TMPD/target.db" 'SELECT count(*) FROM orders WHERE customer_id NOT IN (SELECT id FROM customers)')
 is "$orphans" 0 "every order in the target has its customer"

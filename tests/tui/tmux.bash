@@ -26,7 +26,9 @@ _tui_tmux() { tmux -S "$TUI_SOCK" "$@"; }
 tui_start() {
 	local w=$1 h=$2 term=tmux-256color
 	shift 2
-	TUI_SOCK="$TMPD/tmux.sock"
+	# a fresh socket per session: a killed server may still hold the old one
+	TUI_N=$((${TUI_N:-0} + 1))
+	TUI_SOCK="$TMPD/tmux.$TUI_N.sock"
 	infocmp "$term" >/dev/null 2>&1 || term=screen
 	rm -f "$TMPD/exit"
 	printf 'set -g default-terminal %s\nset -g status off\nset -g remain-on-exit on\n' \
