@@ -371,8 +371,10 @@ static void cleanup_staging(struct job *j)
 static int out_stmt(struct job *j, const char *sql, struct mb_err *err)
 {
 	if (j->dump) {
+		if (!j->df.f)
+			return mb_err_set(err, MB_ERR_IO, "cannot write %s", j->df.tmp_path);
 		if (fputs(sql, j->df.f) < 0 || fputs(";\n", j->df.f) < 0)
-			return mb_err_set(err, MB_ERR_IO, "cannot write the dump");
+			return dump_write_error(&j->df, errno, err);
 		return 0;
 	}
 	return db_exec(j->dst, sql, err);
@@ -405,7 +407,7 @@ static int dump_header(struct job *j, struct mb_err *err)
 	} else {
 		fputs("PRAGMA foreign_keys = OFF;\nBEGIN;\n", f);
 	}
-	return ferror(f) ? mb_err_set(err, MB_ERR_IO, "cannot write the dump") : 0;
+	return ferror(f) ? dump_write_error(&j->df, errno, err) : 0;
 }
 
 /* ---- workers ---- */
@@ -446,6 +448,7 @@ static int copy_one(struct worker *w, size_t pos, struct mb_err *err)
 	tc.target_name = name.buf;
 	if (j->dump) {
 		tc.out = j->df.f;
+		tc.dump = &j->df;
 		tc.sink = j->engine == DB_ENGINE_PG ? SINK_FILE_COPY : SINK_FILE_INSERT;
 	} else {
 		tc.dst = w->dst;
@@ -1025,6 +1028,205 @@ void job_result_release(struct job_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+static bool schema_in_catalog(const struct catalog *cat, const char *schema)
+{
+	for (size_t i = 0; i < cat->ntables; i++)
+		if (str_eq(cat->tables[i].schema, schema))
+			return true;
+	return false;
+}
+
+/*
+ * PostgreSQL: the enum and domain types the copied tables' columns use
+ * (directly or as arrays), read from the source's pg_type / pg_enum /
+ * pg_constraint and created before the tables: in the staging schema of
+ * their schema (so they move with the swap), or in their own schema in a
+ * dump. Types of a schema with no copied table are not created (CREATE
+ * TABLE then fails naming the type); a domain over another domain is not
+ * ordered after it. On a database target, search_path is first set to the
+ * staging schemas so that unqualified type names of the source resolve to
+ * the new types.
+ */
+static int pg_stage_search_path(struct job *j, struct mb_err *err)
+{
+	struct strbuf sql = STRBUF_INIT, list = STRBUF_INIT;
+	int ret;
+	for (size_t i = 0; i < j->cat->ntables; i++) {
+		const struct cat_table *t = &j->cat->tables[i];
+		if (i && str_eq(t->schema, j->cat->tables[i - 1].schema))
+			continue;
+		db_quote_ident(j->dst, &list, j->ddl.schema_of(j, t->schema));
+		strbuf_addstr(&list, ", ");
+	}
+	strbuf_addstr(&sql, "SELECT set_config('search_path', ");
+	db_quote_literal(j->dst, &sql, list.buf, list.len);
+	strbuf_addstr(&sql, " || current_setting('search_path'), false)");
+	ret = db_exec(j->dst, sql.buf, err);
+	strbuf_release(&sql);
+	strbuf_release(&list);
+	return ret;
+}
+
+/* " AND EXISTS (a column of a copied table has type t or t[])"; false if none. */
+static bool pg_used_types_clause(struct job *j, struct strbuf *sql)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	size_t n = 0;
+	strbuf_addstr(sql, " AND EXISTS (SELECT 1 FROM pg_attribute a"
+		      " WHERE a.attnum > 0 AND NOT a.attisdropped"
+		      " AND (a.atttypid = t.oid OR a.atttypid = t.typarray)"
+		      " AND a.attrelid = ANY (ARRAY[");
+	for (size_t i = 0; i < j->cat->ntables; i++) {
+		const struct cat_table *t = &j->cat->tables[i];
+		if (!j->copied[i])
+			continue;
+		strbuf_reset(&tmp);
+		db_quote_table(j->src, &tmp, t->schema, t->name);
+		if (n++)
+			strbuf_addstr(sql, ", ");
+		db_quote_literal(j->src, sql, tmp.buf, tmp.len);
+		strbuf_addstr(sql, "::regclass");
+	}
+	strbuf_addstr(sql, "]::regclass[]))");
+	strbuf_release(&tmp);
+	return n > 0;
+}
+
+static void pg_type_name(struct job *j, struct strbuf *sb, const char *nsp,
+			 const char *typ)
+{
+	db_quote_ident(j->src, sb, j->ddl.schema_of(j, nsp));
+	strbuf_addch(sb, '.');
+	db_quote_ident(j->src, sb, typ);
+}
+
+static int pg_create_enums(struct job *j, struct mb_err *err)
+{
+	struct strbuf sql = STRBUF_INIT, stmt = STRBUF_INIT;
+	struct db_rows *rows = NULL;
+	char *cur_nsp = NULL, *cur_typ = NULL;
+	size_t nlabels = 0;
+	int ret = -1, r;
+
+	strbuf_addstr(&sql, "SELECT n.nspname, t.typname, e.enumlabel FROM pg_type t"
+		      " JOIN pg_namespace n ON n.oid = t.typnamespace"
+		      " JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typtype = 'e'");
+	if (!pg_used_types_clause(j, &sql)) {
+		ret = 0;
+		goto cleanup;
+	}
+	strbuf_addstr(&sql, " ORDER BY 1, 2, e.enumsortorder");
+	if (db_query(j->src, sql.buf, &rows, err) < 0)
+		goto cleanup;
+	for (;;) {
+		r = db_rows_next(rows, err);
+		if (r < 0)
+			goto cleanup;
+		bool same = r == 1 && cur_nsp && str_eq(cur_nsp, rows->values[0]) &&
+			    str_eq(cur_typ, rows->values[1]);
+		if (cur_nsp && !same) {
+			/* The previous type is complete. */
+			strbuf_addch(&stmt, ')');
+			if (schema_in_catalog(j->cat, cur_nsp) && out_stmt(j, stmt.buf, err) < 0) {
+				mb_err_prefix(err, "type %s.%s", cur_nsp, cur_typ);
+				goto cleanup;
+			}
+			free(cur_nsp);
+			free(cur_typ);
+			cur_nsp = cur_typ = NULL;
+		}
+		if (r == 0)
+			break;
+		if (!rows->values[0] || !rows->values[1] || !rows->values[2])
+			continue;
+		if (!cur_nsp) {
+			cur_nsp = xstrdup(rows->values[0]);
+			cur_typ = xstrdup(rows->values[1]);
+			strbuf_reset(&stmt);
+			strbuf_addstr(&stmt, "CREATE TYPE ");
+			pg_type_name(j, &stmt, cur_nsp, cur_typ);
+			strbuf_addstr(&stmt, " AS ENUM (");
+			nlabels = 0;
+		}
+		if (nlabels++)
+			strbuf_addstr(&stmt, ", ");
+		db_quote_literal(j->src, &stmt, rows->values[2], rows->lengths[2]);
+	}
+	ret = 0;
+cleanup:
+	if (rows)
+		db_rows_close(rows);
+	free(cur_nsp);
+	free(cur_typ);
+	strbuf_release(&sql);
+	strbuf_release(&stmt);
+	return ret;
+}
+
+static int pg_create_domains(struct job *j, struct mb_err *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct stmt_list stmts = { 0 };
+	struct db_rows *rows = NULL;
+	int ret = -1, r;
+
+	strbuf_addstr(&sql, "SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod),"
+		      " t.typnotnull, t.typdefault, (SELECT string_agg(' CONSTRAINT '"
+		      " || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid), ''"
+		      " ORDER BY c.conname) FROM pg_constraint c"
+		      " WHERE c.contypid = t.oid AND c.contype = 'c')"
+		      " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+		      " WHERE t.typtype = 'd'");
+	if (!pg_used_types_clause(j, &sql)) {
+		ret = 0;
+		goto cleanup;
+	}
+	strbuf_addstr(&sql, " ORDER BY 1, 2");
+	if (db_query(j->src, sql.buf, &rows, err) < 0)
+		goto cleanup;
+	while ((r = db_rows_next(rows, err)) == 1) {
+		const char *const *v = rows->values;
+		if (!v[0] || !v[1] || !v[2] || !schema_in_catalog(j->cat, v[0]))
+			continue;
+		struct strbuf stmt = STRBUF_INIT;
+		strbuf_addstr(&stmt, "CREATE DOMAIN ");
+		pg_type_name(j, &stmt, v[0], v[1]);
+		strbuf_addf(&stmt, " AS %s", v[2]);
+		if (v[4])
+			strbuf_addf(&stmt, " DEFAULT %s", v[4]);
+		if (v[3] && str_eq(v[3], "t"))
+			strbuf_addstr(&stmt, " NOT NULL");
+		if (v[5])
+			strbuf_addstr(&stmt, v[5]);
+		stmt_list_add(&stmts, strbuf_detach(&stmt, NULL));
+	}
+	if (r < 0)
+		goto cleanup;
+	db_rows_close(rows);
+	rows = NULL;
+	for (size_t i = 0; i < stmts.n; i++)
+		if (out_stmt(j, stmts.v[i], err) < 0)
+			goto cleanup;
+	ret = 0;
+cleanup:
+	if (rows)
+		db_rows_close(rows);
+	stmt_list_release(&stmts);
+	strbuf_release(&sql);
+	return ret;
+}
+
+static int pg_create_types(struct job *j, struct mb_err *err)
+{
+	if (!j->dump && pg_stage_search_path(j, err) < 0)
+		return -1;
+	if (pg_create_enums(j, err) < 0 || pg_create_domains(j, err) < 0) {
+		mb_err_prefix(err, "creating the source's enum and domain types");
+		return -1;
+	}
+	return 0;
+}
+
 static int build_and_load(struct job *j, struct mb_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -1038,6 +1240,8 @@ static int build_and_load(struct job *j, struct mb_err *err)
 		if (create_staging(j, err) < 0)
 			goto cleanup;
 	}
+	if (j->engine == DB_ENGINE_PG && pg_create_types(j, err) < 0)
+		goto cleanup;
 	for (size_t pos = 0; pos < j->plan->ntables; pos++) {
 		const struct cat_table *t = &j->cat->tables[j->plan->tables[pos].table_idx];
 		if (!j->copied[j->plan->tables[pos].table_idx])
@@ -1132,7 +1336,7 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 	if (j.dump) {
 		if (fputs(j.engine == DB_ENGINE_MYSQL ? "SET FOREIGN_KEY_CHECKS = 1;\n" :
 			  "COMMIT;\n", j.df.f) < 0) {
-			mb_err_set(err, MB_ERR_IO, "cannot write the dump");
+			dump_write_error(&j.df, errno, err);
 			goto done;
 		}
 		if (dump_commit(&j.df, o->keep, err) < 0)

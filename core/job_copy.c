@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 #include <stdlib.h>
 
 #include "core/job_int.h"
@@ -161,7 +163,11 @@ fail:
 
 /* ---- COPY text ---- */
 
-static void copy_decode(const char *s, size_t n, struct strbuf *out)
+/*
+ * Decodes a field of COPY text. `mysql`: the MySQL driver's copy_out form,
+ * where "\0" is a NUL byte (LOAD DATA's escape), never an octal sequence.
+ */
+static void copy_decode(const char *s, size_t n, bool mysql, struct strbuf *out)
 {
 	strbuf_reset(out);
 	for (size_t i = 0; i < n; i++) {
@@ -189,7 +195,9 @@ static void copy_decode(const char *s, size_t n, struct strbuf *out)
 			break;
 		}
 		default:
-			if (c >= '0' && c <= '7') {
+			if (mysql && c == '0') {
+				strbuf_addch(out, '\0');
+			} else if (c >= '0' && c <= '7') {
 				int v = c - '0', k = 1;
 				while (k < 3 && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '7') {
 					v = v * 8 + (s[++i] - '0');
@@ -223,6 +231,7 @@ struct field {
 	size_t rawlen;
 	const char *val;   /* decoded value; NULL for SQL NULL */
 	size_t len;
+	bool blob;         /* SQLite source: the value's storage class is BLOB */
 };
 
 struct pipe {
@@ -235,6 +244,12 @@ struct pipe {
 	struct mb_err *err;
 	bool copy_started;
 	int64_t last_report;
+	/*
+	 * SQLite source: after the ncols values, the query returns one
+	 * "typeof(col) = 'blob'" flag per column, so that blobs are written
+	 * as X'..' literals and stay blobs in the target and the dump.
+	 */
+	bool blob_flags;
 };
 
 static int flush_batch(struct pipe *p)
@@ -255,13 +270,29 @@ static int flush_batch(struct pipe *p)
 		if (tc->sink == SINK_FILE_INSERT)
 			strbuf_addstr(&p->batch, ";\n");
 		if (fwrite(p->batch.buf, 1, p->batch.len, tc->out) != p->batch.len)
-			ret = mb_err_set(p->err, MB_ERR_IO, "cannot write the dump");
+			ret = tc->dump ? dump_write_error(tc->dump, errno, p->err) :
+				mb_err_set(p->err, MB_ERR_IO, "cannot write the dump: %s",
+					   strerror(errno));
 		break;
 	}
 	tc->bytes += (int64_t)p->batch.len;
 	strbuf_reset(&p->batch);
 	p->batch_rows = 0;
 	return ret;
+}
+
+/* X'..': an SQLite blob literal. */
+static void add_blob_literal(struct strbuf *sb, const char *v, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	strbuf_grow(sb, 2 * len + 3);
+	strbuf_addstr(sb, "X'");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)v[i];
+		strbuf_addch(sb, hex[b >> 4]);
+		strbuf_addch(sb, hex[b & 15]);
+	}
+	strbuf_addch(sb, '\'');
 }
 
 static void insert_header(struct pipe *p)
@@ -349,6 +380,8 @@ static int emit_row(struct pipe *p, bool have_raw)
 			strbuf_addstr(&p->batch, ", ");
 		if (!p->f[i].val)
 			strbuf_addstr(&p->batch, "NULL");
+		else if (p->f[i].blob && !col_masked(tc, i))
+			add_blob_literal(&p->batch, p->f[i].val, p->f[i].len);
 		else
 			db_quote_literal(tc->quoter, &p->batch, p->f[i].val, p->f[i].len);
 	}
@@ -406,14 +439,17 @@ static int on_copy_chunk(void *ctx, const char *buf, size_t len)
 	/* Decode what is masked or is an entity of a masked column. */
 	for (size_t c = 0; c < tc->ncols; c++) {
 		const struct col_mask *cm = &tc->masks[tc->cols[c]];
-		bool need = col_masked(tc, c);
+		/* INSERT sinks quote decoded values: decode every column. */
+		bool need = col_masked(tc, c) || tc->sink == SINK_INSERT ||
+			    tc->sink == SINK_FILE_INSERT;
 		for (size_t o = 0; o < tc->ncols && !need; o++)
 			if (tc->masks[tc->cols[o]].entity_col == tc->cols[c] &&
 			    tc->masks[tc->cols[o]].m)
 				need = true;
 		(void)cm;
 		if (need && p->f[c].val && memchr(p->f[c].raw, '\\', p->f[c].rawlen)) {
-			copy_decode(p->f[c].raw, p->f[c].rawlen, &p->dec[c]);
+			copy_decode(p->f[c].raw, p->f[c].rawlen,
+				    tc->src->drv->engine == DB_ENGINE_MYSQL, &p->dec[c]);
 			p->f[c].val = p->dec[c].buf;
 			p->f[c].len = p->dec[c].len;
 		}
@@ -433,7 +469,7 @@ static int read_rows(struct pipe *p, const char *sql)
 	int r;
 	if (db_query(tc->src, sql, &rows, p->err) < 0)
 		return -1;
-	if (rows->ncols != tc->ncols) {
+	if (rows->ncols != tc->ncols * (p->blob_flags ? 2 : 1)) {
 		db_rows_close(rows);
 		return mb_err_set(p->err, MB_ERR_DB, "unexpected column count");
 	}
@@ -442,6 +478,8 @@ static int read_rows(struct pipe *p, const char *sql)
 			p->f[c].raw = NULL;
 			p->f[c].val = rows->values[c];
 			p->f[c].len = rows->values[c] ? rows->lengths[c] : 0;
+			p->f[c].blob = p->blob_flags && rows->values[tc->ncols + c] &&
+				       str_eq(rows->values[tc->ncols + c], "1");
 		}
 		for (size_t c = 0; c < tc->ncols; c++)
 			if (col_masked(tc, c) && mask_field(p, c, &p->dec[tc->ncols + c]) < 0) {
@@ -484,6 +522,18 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 			db_quote_ident(tc->src, &list, c->name);
 		}
 	}
+	p.blob_flags = tc->src->drv->engine == DB_ENGINE_SQLITE && !copy_src &&
+		       tc->ncols > 0;
+	for (size_t i = 0; p.blob_flags && i < tc->ncols; i++) {
+		const struct cat_column *c = &tc->t->cols[tc->cols[i]];
+		if (tc->masks[tc->cols[i]].sql_expr) {
+			strbuf_addstr(&list, ", 0");
+			continue;
+		}
+		strbuf_addstr(&list, ", typeof(");
+		db_quote_ident(tc->src, &list, c->name);
+		strbuf_addstr(&list, ") = 'blob'");
+	}
 	if (tc->sink == SINK_COPY || tc->sink == SINK_FILE_COPY) {
 		struct strbuf hdr = STRBUF_INIT;
 		bool load_data = tc->sink == SINK_COPY &&
@@ -504,7 +554,9 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 			r = db_copy_in_start(tc->dst, hdr.buf, err);
 		} else {
 			r = fwrite(hdr.buf, 1, hdr.len, tc->out) == hdr.len ? 0 :
-				mb_err_set(err, MB_ERR_IO, "cannot write the dump");
+				tc->dump ? dump_write_error(tc->dump, errno, err) :
+				mb_err_set(err, MB_ERR_IO, "cannot write the dump: %s",
+					   strerror(errno));
 		}
 		strbuf_release(&hdr);
 		if (r < 0)
@@ -535,7 +587,8 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 			r = db_copy_in_end(tc->dst, err);
 		else
 			r = fputs("\\.\n\n", tc->out) < 0 ?
-				mb_err_set(err, MB_ERR_IO, "cannot write the dump") : 0;
+				(tc->dump ? dump_write_error(tc->dump, errno, err) :
+				 mb_err_set(err, MB_ERR_IO, "cannot write the dump")) : 0;
 		if (r < 0)
 			goto cleanup;
 	}

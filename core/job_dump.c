@@ -1,8 +1,8 @@
 /*
  * job_dump.c - dump targets: file:///path.sql or .sql.gz.
  *
- * The script is written to "<final>.tmp-<pid>" (through `gzip -c` for .gz:
- * zlib is not one of our libraries) and renamed into place only when
+ * The script is written to "<final>.tmp-<pid>" (through a `gzip -c` child
+ * for .gz: zlib is not one of our libraries) and renamed into place only when
  * complete, so a failure never leaves a partial file under the final name.
  * With keep > 0 the final name carries a UTC stamp and older stamped dumps
  * of the same base name beyond the newest `keep` are removed.
@@ -12,9 +12,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,14 +41,121 @@ static bool split_ext(const char *path, char **base, const char **ext)
 	return false;
 }
 
+extern char **environ;
+
+/* Starts gzip -c reading a pipe (d->f) and writing to fd. */
+static int gzip_start(struct dump_file *d, int fd, struct mb_err *err)
+{
+	int in[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { "gzip", "-c", NULL };
+	int rc;
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		mb_err_set(err, MB_ERR_IO, "cannot write %s: pipe: %s", d->tmp_path,
+			   strerror(errno));
+		goto fail;
+	}
+	/* A dead gzip must give EPIPE on write, not kill us. */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGPIPE, &ign, &d->old_sigpipe) == 0)
+		d->sigpipe_saved = true;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	rc = posix_spawnp(&d->gz_pid, "gzip", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		d->gz_pid = 0;
+		mb_err_set(err, MB_ERR_IO, "cannot write %s: cannot start gzip: %s",
+			   d->tmp_path, strerror(rc));
+		goto fail;
+	}
+	close(in[0]);
+	close(errp[1]);
+	d->gz_errfd = errp[0];
+	d->f = fdopen(in[1], "w");
+	if (!d->f) {
+		close(in[1]);
+		mb_err_set(err, MB_ERR_IO, "cannot write %s: %s", d->tmp_path,
+			   strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	return -1;
+}
+
+/*
+ * Closes the stream, waits for gzip. Returns 0 when everything was
+ * written; else -1 with *why the first line of gzip's stderr (owned) or
+ * NULL, and *saved_errno the stream's error.
+ */
+static int dump_close(struct dump_file *d, char **why, int *saved_errno)
+{
+	int ret = 0;
+	*why = NULL;
+	if (d->f) {
+		if (fclose(d->f) != 0) {
+			*saved_errno = errno;
+			ret = -1;
+		}
+		d->f = NULL;
+	}
+	if (d->gz_pid > 0) {
+		struct strbuf msg = STRBUF_INIT;
+		char buf[512];
+		ssize_t n;
+		int status = 0;
+		while (d->gz_errfd >= 0 && msg.len < 4096 &&
+		       ((n = read(d->gz_errfd, buf, sizeof(buf))) > 0 ||
+			(n < 0 && errno == EINTR)))
+			if (n > 0)
+				strbuf_add(&msg, buf, (size_t)n);
+		while (waitpid(d->gz_pid, &status, 0) < 0 && errno == EINTR)
+			;
+		d->gz_pid = 0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			/* The first non-empty line of gzip's stderr. */
+			const char *m = msg.buf;
+			while (*m == '\n' || *m == '\r' || *m == ' ')
+				m++;
+			size_t len = strcspn(m, "\r\n");
+			*why = len ? xstrndup(m, len) :
+				xstrdup(WIFEXITED(status) ? "gzip failed" : "gzip was killed");
+			ret = -1;
+		}
+		strbuf_release(&msg);
+	}
+	if (d->gz_errfd >= 0) {
+		close(d->gz_errfd);
+		d->gz_errfd = -1;
+	}
+	if (d->sigpipe_saved) {
+		sigaction(SIGPIPE, &d->old_sigpipe, NULL);
+		d->sigpipe_saved = false;
+	}
+	return ret;
+}
+
 int dump_open(struct dump_file *d, const char *target_text, int keep,
 	      struct mb_err *err)
 {
 	const char *path = target_text + strlen("file://");
 	char *base = NULL;
 	const char *ext = NULL;
+	int fd;
 
 	memset(d, 0, sizeof(*d));
+	d->gz_errfd = -1;
 	if (!*path || !split_ext(path, &base, &ext))
 		return mb_err_set(err, MB_ERR_USAGE,
 				  "dump target '%s': the file name must end in .sql or .sql.gz",
@@ -63,32 +173,46 @@ int dump_open(struct dump_file *d, const char *target_text, int keep,
 	}
 	free(base);
 	d->tmp_path = xasprintf("%s.tmp-%ld", d->final_path, (long)getpid());
-	if (d->gz) {
-		struct strbuf cmd = STRBUF_INIT;
-		/* The path is single-quoted for the shell. */
-		strbuf_addstr(&cmd, "gzip -c > '");
-		for (const char *p = d->tmp_path; *p; p++) {
-			if (*p == '\'')
-				strbuf_addstr(&cmd, "'\\''");
-			else
-				strbuf_addch(&cmd, *p);
-		}
-		strbuf_addch(&cmd, '\'');
-		d->f = popen(cmd.buf, "w");
-		strbuf_release(&cmd);
-	} else {
-		int fd = open(d->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		d->f = fd < 0 ? NULL : fdopen(fd, "w");
-	}
-	if (!d->f) {
-		mb_err_set(err, MB_ERR_IO, "cannot write '%s': %s", d->tmp_path,
+	fd = open(d->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		mb_err_set(err, MB_ERR_IO, "cannot write %s: %s", d->tmp_path,
 			   strerror(errno));
-		free(d->final_path);
-		free(d->tmp_path);
-		memset(d, 0, sizeof(*d));
-		return -1;
+		goto fail;
+	}
+	if (d->gz) {
+		int r = gzip_start(d, fd, err);
+		close(fd);
+		if (r < 0)
+			goto fail;
+	} else {
+		d->f = fdopen(fd, "w");
+		if (!d->f) {
+			mb_err_set(err, MB_ERR_IO, "cannot write %s: %s", d->tmp_path,
+				   strerror(errno));
+			close(fd);
+			goto fail;
+		}
 	}
 	return 0;
+fail:
+	dump_abort(d);
+	free(d->final_path);
+	d->final_path = NULL;
+	return -1;
+}
+
+int dump_write_error(struct dump_file *d, int saved_errno, struct mb_err *err)
+{
+	char *why = NULL;
+	int e2 = saved_errno;
+	dump_close(d, &why, &e2);
+	if (why)
+		mb_err_set(err, MB_ERR_IO, "cannot write %s: %s", d->tmp_path, why);
+	else
+		mb_err_set(err, MB_ERR_IO, "cannot write %s: %s", d->tmp_path,
+			   strerror(saved_errno ? saved_errno : e2 ? e2 : EIO));
+	free(why);
+	return -1;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -146,23 +270,42 @@ static void prune(const char *final_path, int keep)
 
 int dump_commit(struct dump_file *d, int keep, struct mb_err *err)
 {
-	int rc;
-	if (d->gz) {
-		rc = pclose(d->f);
-		d->f = NULL;
-		if (rc != 0)
-			return mb_err_set(err, MB_ERR_IO, "gzip failed writing '%s'", d->tmp_path);
-	} else {
-		rc = fflush(d->f) == 0 && fsync(fileno(d->f)) == 0 ? 0 : -1;
-		if (fclose(d->f) != 0)
+	char *why = NULL;
+	int saved_errno = 0;
+	int rc = 0;
+
+	if (!d->gz) {
+		if (fflush(d->f) != 0 || fsync(fileno(d->f)) != 0) {
+			saved_errno = errno;
 			rc = -1;
-		d->f = NULL;
-		if (rc < 0)
-			return mb_err_set(err, MB_ERR_IO, "cannot write '%s': %s",
-					  d->tmp_path, strerror(errno));
+		}
+	} else if (fflush(d->f) != 0) {
+		saved_errno = errno;
+		rc = -1;
+	}
+	if (dump_close(d, &why, &saved_errno) < 0)
+		rc = -1;
+	if (!rc && d->gz) {
+		/* gzip wrote to its own descriptor: make it durable too. */
+		int fd = open(d->tmp_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) != 0) {
+			saved_errno = errno;
+			rc = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc < 0) {
+		if (why)
+			mb_err_set(err, MB_ERR_IO, "cannot write %s: %s", d->tmp_path, why);
+		else
+			mb_err_set(err, MB_ERR_IO, "cannot write %s: %s", d->tmp_path,
+				   strerror(saved_errno ? saved_errno : EIO));
+		free(why);
+		return -1;
 	}
 	if (rename(d->tmp_path, d->final_path) < 0)
-		return mb_err_set(err, MB_ERR_IO, "cannot rename to '%s': %s",
+		return mb_err_set(err, MB_ERR_IO, "cannot rename to %s: %s",
 				  d->final_path, strerror(errno));
 	if (keep > 0)
 		prune(d->final_path, keep);
@@ -173,13 +316,10 @@ int dump_commit(struct dump_file *d, int keep, struct mb_err *err)
 
 void dump_abort(struct dump_file *d)
 {
-	if (d->f) {
-		if (d->gz)
-			pclose(d->f);
-		else
-			fclose(d->f);
-		d->f = NULL;
-	}
+	char *why = NULL;
+	int e = 0;
+	dump_close(d, &why, &e);
+	free(why);
 	if (d->tmp_path)
 		unlink(d->tmp_path);
 	free(d->tmp_path);

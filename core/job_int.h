@@ -11,7 +11,9 @@
 #ifndef MB_JOB_INT_H
 #define MB_JOB_INT_H
 
+#include <signal.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "core/job.h"
 
@@ -82,6 +84,7 @@ struct table_copy {
 	enum sink_kind sink;
 	struct db_conn *dst;      /* SINK_COPY / SINK_INSERT */
 	FILE *out;                /* SINK_FILE_* */
+	struct dump_file *dump;   /* SINK_FILE_*: for write error messages */
 	struct db_conn *quoter;   /* literal quoting for INSERT text */
 	char *target_name;        /* qualified, quoted target table */
 	/* progress */
@@ -103,18 +106,35 @@ void col_masks_free(struct col_mask *m, size_t n);
 int job_check_key_masks(const struct catalog *cat, const struct job_options *o,
 			struct mb_err *err);
 
-/* Dump files. */
+/*
+ * Dump files. The temporary file is opened by us (so open errors carry
+ * errno); for .sql.gz a `gzip -c` child reads a pipe and writes into it,
+ * its stderr captured for the error message. SIGPIPE is ignored while a
+ * gzip pipe is open (a dead gzip gives EPIPE, not a killed process) and
+ * the previous disposition restored by dump_commit / dump_abort.
+ */
 struct dump_file {
 	char *final_path;         /* where it ends up */
 	char *tmp_path;           /* where it is written */
-	FILE *f;
+	FILE *f;                  /* the file, or the pipe to gzip */
 	bool gz;                  /* through a gzip pipe */
+	pid_t gz_pid;             /* gzip child, 0 when none */
+	int gz_errfd;             /* read end of gzip's stderr, -1 when none */
+	bool sigpipe_saved;
+	struct sigaction old_sigpipe;
 };
 int dump_open(struct dump_file *d, const char *target_text, int keep,
 	      struct mb_err *err);
 /* Flushes, closes, renames into place and prunes to `keep`. */
 int dump_commit(struct dump_file *d, int keep, struct mb_err *err);
-/* Removes the temporary file (on failure). */
+/*
+ * Sets err to why writing failed: "cannot write PATH: CAUSE" where CAUSE is
+ * gzip's own message when gzip failed, else strerror(saved_errno). Closes
+ * the stream (the dump is dead); the caller still calls dump_abort.
+ * Returns -1.
+ */
+int dump_write_error(struct dump_file *d, int saved_errno, struct mb_err *err);
+/* Closes, waits for gzip, removes the temporary file (on failure). */
 void dump_abort(struct dump_file *d);
 bool job_target_is_dump(const char *target_text);
 

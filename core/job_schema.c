@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <strings.h>
 
 #include "core/job_int.h"
 
@@ -85,6 +86,232 @@ static bool is_serial_default(const char *def)
 	return def && strstr(def, "nextval(");
 }
 
+/* ---- generated columns: their expression, read from the source ---- */
+
+/* The first value of the first row of sql on conn (owned), NULL if none. */
+static char *query_one(struct db_conn *conn, const char *sql, size_t col)
+{
+	struct mb_err ignore = MB_ERR_INIT;
+	struct db_rows *rows = NULL;
+	char *out = NULL;
+	if (db_query(conn, sql, &rows, &ignore) < 0)
+		goto done;
+	if (db_rows_next(rows, &ignore) == 1 && rows->ncols > col && rows->values[col])
+		out = xstrndup(rows->values[col], rows->lengths[col]);
+	/* Drain: a streamed result must be read to its end. */
+	while (db_rows_next(rows, &ignore) == 1)
+		;
+done:
+	if (rows)
+		db_rows_close(rows);
+	return out;
+}
+
+/* A token of SQLite's CREATE TABLE text. */
+struct sql_tok {
+	const char *p;
+	size_t len;
+	char kind;   /* 'w' word, 'q' quoted identifier, 's' string, else the char; 0 at end */
+};
+
+static void sql_next(const char **pp, struct sql_tok *t)
+{
+	const char *p = *pp;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f')
+			p++;
+		if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+			p = e ? e + 2 : p + strlen(p);
+		} else {
+			break;
+		}
+	}
+	t->p = p;
+	t->kind = *p;
+	if (!*p) {
+		t->len = 0;
+	} else if (*p == '"' || *p == '`' || *p == '\'' || *p == '[') {
+		char close = *p == '[' ? ']' : *p;
+		const char *q = p + 1;
+		while (*q) {
+			if (*q == close) {
+				if (close != ']' && q[1] == close) {
+					q += 2;
+					continue;
+				}
+				q++;
+				break;
+			}
+			q++;
+		}
+		t->kind = *p == '\'' ? 's' : 'q';
+		t->len = (size_t)(q - p);
+	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+		   (unsigned char)*p >= 0x80) {
+		const char *q = p;
+		while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '_' ||
+		       *q == '$' || (*q >= '0' && *q <= '9') || (unsigned char)*q >= 0x80)
+			q++;
+		t->kind = 'w';
+		t->len = (size_t)(q - p);
+	} else {
+		t->len = 1;
+	}
+	*pp = p + t->len;
+}
+
+/* Is the token the identifier `name` (unquoted, ASCII case-insensitive)? */
+static bool tok_is_name(const struct sql_tok *t, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool same;
+	if (t->kind == 'w') {
+		strbuf_add(&sb, t->p, t->len);
+	} else if (t->kind == 'q' && t->len >= 2) {
+		char close = t->p[0] == '[' ? ']' : t->p[0];
+		for (size_t i = 1; i + 1 < t->len; i++) {
+			strbuf_addch(&sb, t->p[i]);
+			if (t->p[i] == close && close != ']')
+				i++;
+		}
+	} else {
+		return false;
+	}
+	same = str_ieq(sb.buf, name);
+	strbuf_release(&sb);
+	return same;
+}
+
+static bool tok_is_word(const struct sql_tok *t, const char *w)
+{
+	return t->kind == 'w' && t->len == strlen(w) && !strncasecmp(t->p, w, t->len);
+}
+
+/*
+ * Finds column `col`'s "AS (expr) [STORED|VIRTUAL]" in a CREATE TABLE
+ * statement. Returns the expression (owned) or NULL.
+ */
+static char *sqlite_gen_expr(const char *create, const char *col, bool *stored)
+{
+	const char *p = create;
+	struct sql_tok t;
+	int depth = 0;
+	bool at_item = false, in_col = false, prev_as = false;
+
+	/* To the column list. */
+	do {
+		sql_next(&p, &t);
+	} while (t.kind && t.kind != '(');
+	if (!t.kind)
+		return NULL;
+	depth = 1;
+	at_item = true;
+	for (sql_next(&p, &t); t.kind; sql_next(&p, &t)) {
+		if (depth == 1 && at_item) {
+			in_col = tok_is_name(&t, col);
+			at_item = false;
+			prev_as = false;
+			continue;
+		}
+		if (t.kind == '(') {
+			if (depth == 1 && in_col && prev_as) {
+				/* The expression: to the matching parenthesis. */
+				const char *start = p;
+				int d2 = 1;
+				const char *end = NULL;
+				for (sql_next(&p, &t); t.kind; sql_next(&p, &t)) {
+					if (t.kind == '(')
+						d2++;
+					else if (t.kind == ')' && --d2 == 0) {
+						end = t.p;
+						break;
+					}
+				}
+				if (!end)
+					return NULL;
+				sql_next(&p, &t);
+				*stored = tok_is_word(&t, "STORED");
+				while (start < end && (*start == ' ' || *start == '\n' || *start == '\t'))
+					start++;
+				return xstrndup(start, (size_t)(end - start));
+			}
+			depth++;
+		} else if (t.kind == ')') {
+			if (--depth == 0)
+				break;
+		} else if (t.kind == ',' && depth == 1) {
+			at_item = true;
+			continue;
+		}
+		prev_as = depth == 1 && tok_is_word(&t, "AS");
+	}
+	return NULL;
+}
+
+/*
+ * The generation expression of a generated column, from the source
+ * (d->q): PostgreSQL pg_get_expr of its pg_attrdef entry (always STORED),
+ * MySQL/MariaDB information_schema.COLUMNS.GENERATION_EXPRESSION, SQLite
+ * the table's CREATE statement. NULL when it cannot be read (e.g. a MariaDB
+ * system-versioning ROW START column): the column is then created plain
+ * and stays NULL in the target, as it is never inserted into.
+ */
+static char *gen_expr(const struct ddl_ctx *d, const struct cat_table *t,
+		      const struct cat_column *c, bool *stored)
+{
+	struct strbuf sql = STRBUF_INIT, tmp = STRBUF_INIT;
+	char *expr = NULL;
+
+	*stored = true;
+	switch (d->engine) {
+	case DB_ENGINE_PG:
+		db_quote_table(d->q, &tmp, t->schema, t->name);
+		strbuf_addstr(&sql, "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a"
+			      " JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+			      " WHERE a.attgenerated <> '' AND a.attrelid = ");
+		db_quote_literal(d->q, &sql, tmp.buf, tmp.len);
+		strbuf_addstr(&sql, "::regclass AND a.attname = ");
+		db_quote_literal(d->q, &sql, c->name, strlen(c->name));
+		expr = query_one(d->q, sql.buf, 0);
+		break;
+	case DB_ENGINE_MYSQL: {
+		strbuf_addstr(&sql, "SELECT GENERATION_EXPRESSION, EXTRA FROM information_schema.COLUMNS"
+			      " WHERE TABLE_SCHEMA = ");
+		db_quote_literal(d->q, &sql, t->schema, strlen(t->schema));
+		strbuf_addstr(&sql, " AND TABLE_NAME = ");
+		db_quote_literal(d->q, &sql, t->name, strlen(t->name));
+		strbuf_addstr(&sql, " AND COLUMN_NAME = ");
+		db_quote_literal(d->q, &sql, c->name, strlen(c->name));
+		expr = query_one(d->q, sql.buf, 0);
+		char *extra = expr ? query_one(d->q, sql.buf, 1) : NULL;
+		*stored = extra && (strstr(extra, "STORED") || strstr(extra, "PERSISTENT"));
+		free(extra);
+		break;
+	}
+	case DB_ENGINE_SQLITE: {
+		strbuf_addstr(&sql, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ");
+		db_quote_literal(d->q, &sql, t->name, strlen(t->name));
+		char *create = query_one(d->q, sql.buf, 0);
+		if (create)
+			expr = sqlite_gen_expr(create, c->name, stored);
+		free(create);
+		break;
+	}
+	case DB_ENGINE_NONE:
+		break;
+	}
+	if (expr && !*expr) {
+		free(expr);
+		expr = NULL;
+	}
+	strbuf_release(&sql);
+	strbuf_release(&tmp);
+	return expr;
+}
+
 void ddl_create_table(const struct ddl_ctx *d, const struct cat_table *t,
 		      struct strbuf *sb)
 {
@@ -99,8 +326,14 @@ void ddl_create_table(const struct ddl_ctx *d, const struct cat_table *t,
 		db_quote_ident(d->q, sb, c->name);
 		strbuf_addf(sb, " %s", c->type);
 		if (c->generated) {
-			/* The expression is not in the catalog: a plain column
-			 * keeps the copied value. */
+			bool stored;
+			char *expr = gen_expr(d, t, c, &stored);
+			if (expr && e == DB_ENGINE_PG)
+				strbuf_addf(sb, " GENERATED ALWAYS AS (%s) STORED", expr);
+			else if (expr)
+				strbuf_addf(sb, " AS (%s) %s", expr,
+					    stored ? "STORED" : "VIRTUAL");
+			free(expr);
 		} else if (e == DB_ENGINE_PG && c->auto_increment) {
 			strbuf_addstr(sb, " GENERATED BY DEFAULT AS IDENTITY");
 		} else if (c->default_expr && !is_serial_default(c->default_expr)) {

@@ -875,7 +875,8 @@ static int load_findings(struct workspace *ws, int64_t scan_id,
 		return 0;
 	if (ws_prepare(ws, "SELECT schema, tbl, col, category, proposed_action,"
 			   " proposed_params FROM findings WHERE scan_id = ?1"
-			   " AND rank = 1 ORDER BY confidence DESC", &st, err) < 0)
+			   " AND rank = 1 AND confidence >= 0.5"
+			   " ORDER BY confidence DESC", &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, scan_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

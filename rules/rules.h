@@ -175,7 +175,8 @@ void rules_sync_report_release(struct rules_sync_report *r);
 /*
  * Brings the rules in line with a fresh catalog of source_id (call after
  * every ws_catalog_save()) and with the latest scan's findings of that
- * source (a missing findings table means no findings). One transaction.
+ * source (a missing findings table means no findings; only findings with
+ * confidence >= 0.5, the scanner's "flagged" threshold, propose). One transaction.
  *   - new column: unreviewed/keep, or proposed with the top finding;
  *   - type or nullability changed: back to unreviewed (approved,
  *     unchanged columns stay approved);

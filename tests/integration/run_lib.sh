@@ -65,7 +65,12 @@ plan_counts() {
 orphans() {
 	local fk total=0 n
 	for fk in "${RUN_FKS[@]}"; do
-		n=$(eng_sql "$1" "$(run_orphans_sql "$fk")")
+		# A failed query (or an empty / non-numeric answer) is an error, not 0.
+		if ! n=$(eng_sql "$1" "$(run_orphans_sql "$fk")" 2>&1) || ! [[ $n =~ ^[0-9]+$ ]]; then
+			diag "orphans $fk: the query failed: $(printf '%s' "$n" | head -1 | cut -c1-200)" >&2
+			echo "query-failed"
+			return 1
+		fi
 		[ "$n" = 0 ] || diag "orphans $fk: $n" >&2
 		total=$((total + n))
 	done
