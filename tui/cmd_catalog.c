@@ -62,9 +62,7 @@ int cmd_catalog(int argc, char **argv, const struct global_opts *g)
 	if (save) {
 		int64_t source_id;
 		ws = ws_open(g->workspace, &err);
-		if (!ws || ws_source_upsert(ws, &conn->url, &source_id, &err) ||
-		    ws_catalog_save(ws, source_id, &cat, NULL, &err) ||
-		    after_catalog_saved(ws, source_id, &cat, &err))
+		if (!ws || record_source_snapshot(ws, conn, &cat, &source_id, &err))
 			goto fail;
 	}
 	if (!strcmp(format, "json"))

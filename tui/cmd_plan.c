@@ -31,9 +31,7 @@ int plan_setup_open(struct plan_setup *ps, const char *source,
 	if (db_open(source, DB_MODE_SOURCE, &ps->src, err) < 0 ||
 	    db_read_catalog(ps->src, &ps->cat, err) < 0)
 		return -1;
-	if (ws_source_upsert(ps->ws, &ps->src->url, &ps->source_id, err) < 0 ||
-	    ws_catalog_save(ps->ws, ps->source_id, &ps->cat, NULL, err) < 0 ||
-	    after_catalog_saved(ps->ws, ps->source_id, &ps->cat, err) < 0 ||
+	if (record_source_snapshot(ps->ws, ps->src, &ps->cat, &ps->source_id, err) < 0 ||
 	    rules_refresh(ps->ws, NULL, err) < 0)
 		return -1;
 	if (subset_config_load(ps->ws, &ps->cfg, err) < 0 ||

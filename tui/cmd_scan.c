@@ -104,9 +104,7 @@ int cmd_scan(int argc, char **argv, const struct global_opts *g)
 	    db_read_catalog(conn, &cat, &err))
 		goto fail;
 	ws = ws_open(g->workspace, &err);
-	if (!ws || ws_source_upsert(ws, &conn->url, &source_id, &err) ||
-	    ws_catalog_save(ws, source_id, &cat, NULL, &err) ||
-	    after_catalog_saved(ws, source_id, &cat, &err))
+	if (!ws || record_source_snapshot(ws, conn, &cat, &source_id, &err))
 		goto fail;
 	if (scan_run(ws, source_id, &conn, &cat, &opt, &res, &err))
 		goto fail;

@@ -44,9 +44,12 @@ int usage_error(const char *usage, const char *fmt, ...)
 	return 2;
 }
 
-int after_catalog_saved(struct workspace *ws, int64_t source_id,
-			const struct catalog *cat, struct mb_err *err)
+int record_source_snapshot(struct workspace *ws, struct db_conn *conn,
+			   const struct catalog *cat, int64_t *source_id,
+			   struct mb_err *err)
 {
-	/* Drift: new or changed columns go back to unreviewed. */
-	return rules_sync(ws, source_id, cat, NULL, err);
+	if (ws_source_upsert(ws, &conn->url, source_id, err) ||
+	    ws_catalog_save(ws, *source_id, cat, NULL, err))
+		return -1;
+	return rules_sync(ws, *source_id, cat, NULL, err);
 }

@@ -25,10 +25,13 @@ const char *opt_value(int argc, char **argv, int *i, const char *name);
 ATTR_FORMAT(2, 3) int usage_error(const char *usage, const char *fmt, ...);
 
 /*
- * Called after every new catalog snapshot of a source (catalog, scan, TUI
- * connect): brings the rules up to date (drift). Returns 0 or -1.
+ * Records a source (its address without password) and a snapshot of its
+ * catalog in the workspace, then brings the rules up to date (drift: new or
+ * changed columns go back to unreviewed). Every command that reads a
+ * source's catalog calls this. Returns 0, or -1 with nothing half-saved.
  */
-int after_catalog_saved(struct workspace *ws, int64_t source_id,
-			const struct catalog *cat, struct mb_err *err);
+int record_source_snapshot(struct workspace *ws, struct db_conn *conn,
+			   const struct catalog *cat, int64_t *source_id,
+			   struct mb_err *err);
 
 #endif

@@ -48,7 +48,6 @@ static int connect_run(struct tui_job *job, struct mb_err *err)
 {
 	struct connect_ctx *c = job->ctx;
 	struct workspace *ws = NULL;
-	int64_t snap = 0;
 	int rc = -1;
 
 	tui_job_progress(job, -1, "connecting");
@@ -68,9 +67,7 @@ static int connect_run(struct tui_job *job, struct mb_err *err)
 	ws = ws_open(c->ws_path, err);
 	if (!ws)
 		goto cleanup;
-	if (ws_source_upsert(ws, &c->conn->url, &c->source_id, err) < 0 ||
-	    ws_catalog_save(ws, c->source_id, &c->cat, &snap, err) < 0 ||
-	    after_catalog_saved(ws, c->source_id, &c->cat, err) < 0)
+	if (record_source_snapshot(ws, c->conn, &c->cat, &c->source_id, err) < 0)
 		goto cleanup;
 	/* the rules' drift sync can be long on a big first catalog: here, not in the UI */
 	tui_job_progress(job, -1, "bringing the rules up to date");

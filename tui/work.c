@@ -94,9 +94,7 @@ static int scan_job_run(struct tui_job *job, struct mb_err *err)
 	    db_read_catalog(conn, &cat, err))
 		goto cleanup;
 	ws = ws_open(c->base.ws_path, err);
-	if (!ws || ws_source_upsert(ws, &conn->url, &source_id, err) ||
-	    ws_catalog_save(ws, source_id, &cat, NULL, err) ||
-	    after_catalog_saved(ws, source_id, &cat, err))
+	if (!ws || record_source_snapshot(ws, conn, &cat, &source_id, err))
 		goto cleanup;
 	if (scan_run(ws, source_id, &conn, &cat, &opt, &res, err))
 		goto cleanup;
