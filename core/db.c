@@ -428,7 +428,7 @@ const char *db_outcome_name(enum db_outcome outcome)
 int db_fail(struct db_conn *conn, struct mb_err *err, const char *sqlstate,
 	    enum db_outcome outcome, const char *fmt, ...)
 {
-	char msg[sizeof(err->msg)];
+	char msg[MB_ERR_MSG_SIZE];
 	va_list ap;
 
 	if (conn) {

@@ -25,9 +25,11 @@ enum mb_err_kind {
 	MB_ERR_INTERNAL, /* a bug: exit 70 */
 };
 
+#define MB_ERR_MSG_SIZE 1024
+
 struct mb_err {
 	enum mb_err_kind kind;
-	char msg[1024];
+	char msg[MB_ERR_MSG_SIZE];
 };
 
 #define MB_ERR_INIT { MB_ERR_NONE, "" }

@@ -2,7 +2,6 @@
 
 # The rules subcommand lives in tui/ but belongs to this area; it is added
 # here because this fragment is included after tui/local.mk.
-maskbench_SOURCES += tui/cmd_rules.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_rules tests/unit/test_rules_yaml

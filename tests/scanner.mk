@@ -3,7 +3,6 @@
 
 # The scan subcommand lives in tui/ but belongs to this area; it is added
 # here because this fragment is included after tui/local.mk.
-maskbench_SOURCES += tui/cmd_scan.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_match

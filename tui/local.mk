@@ -8,5 +8,6 @@ maskbench_SOURCES = \
 	tui/cmd_demo.c share/demo/demo_gen.c share/demo/demo_gen.h \
 	tui/options.c tui/options.h \
 	tui/version.c tui/version.h \
-	tui/cmd_catalog.c
+	tui/cmd_catalog.c tui/cmd_scan.c tui/cmd_rules.c tui/cmd_transform.c \
+	tui/cmd_plan.c tui/cmd_plan.h tui/cmd_run.c tui/cmd_verify.c tui/cmd_preview.c
 maskbench_LDADD = $(MB_LINK)

@@ -91,7 +91,7 @@ static void run_draw(struct app *app, struct screen *s, WINDOW *w, int rows, int
 	tui_put(w, y++, 0, cols, theme_attr(ROLE_HEADER), " Log", UW_LEFT);
 	{
 		/* the last log_rows lines: a ring of line starts */
-		size_t ring[8], n = 0, pos = 0;
+		size_t ring[8] = { 0 }, n = 0, pos = 0;
 
 		if (log_rows > 8)
 			log_rows = 8;

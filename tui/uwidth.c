@@ -59,6 +59,8 @@ static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
 
 static void piece_escape(struct piece *p, const char *fmt, unsigned v)
 {
+	/* fmt is one of this file's literal escape formats with one %X. */
+	// cppcheck-suppress wrongPrintfScanfArgNum
 	int n = snprintf(p->esc, sizeof(p->esc), fmt, v);
 
 	p->bytes = p->esc;

@@ -4,8 +4,8 @@
 #   eng_clone SRC DST     a full copy of database SRC (a "restored snapshot")
 #   eng_table_md5 DB T    md5 of every row of T in the engine's text form, sorted
 #   hmb ARGS...           maskbench with the test's workspace ($HWS)
-#   mb_inplace WS TARGET ARGS...  `run --in-place` (the CLI when it has the
-#                         flag, else the tests/harden/inplace_run driver)
+#   mb_inplace WS TARGET ARGS...  `maskbench run --in-place TARGET ARGS` with
+#                         workspace WS
 . "$MB_SRCDIR/tests/integration/run_fixture.sh"
 . "$MB_SRCDIR/tests/integration/run_lib.sh"
 
@@ -46,22 +46,14 @@ harden_engines() {
 mb_inplace() {
 	local ws=$1 tgt=$2
 	shift 2
-	if "$MB" run --help 2>/dev/null | grep -q -- '--in-place'; then
-		"$MB" -w "$ws" run --in-place "$tgt" "$@"
-	else
-		"$MB_BUILDDIR/tests/harden/inplace_run" "$ws" "$tgt" "$@"
-	fi
+	"$MB" -w "$ws" run --in-place "$tgt" "$@"
 }
 # The same for a background job: `mb_inplace_exec ... &` makes $! the
 # maskbench process itself (exec replaces the subshell), so signals reach it.
 mb_inplace_exec() {
 	local ws=$1 tgt=$2
 	shift 2
-	if "$MB" run --help 2>/dev/null | grep -q -- '--in-place'; then
-		exec "$MB" -w "$ws" run --in-place "$tgt" "$@"
-	else
-		exec "$MB_BUILDDIR/tests/harden/inplace_run" "$ws" "$tgt" "$@"
-	fi
+	exec "$MB" -w "$ws" run --in-place "$tgt" "$@"
 }
 
 # ---- the big generated source (tests/lib/fixtures_big.sh) ----
