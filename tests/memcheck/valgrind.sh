@@ -1,5 +1,5 @@
 #!/bin/bash
-# valgrind: the headless commands on the demo database, under memcheck with
+# valgrind (run by hand: tests/memcheck/valgrind.sh BUILD_DIR): the headless commands on the demo database, under memcheck with
 # full leak checking. Any memory error or definite/indirect leak fails.
 set -uo pipefail
 build=$1
