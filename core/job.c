@@ -936,15 +936,15 @@ static int swap_sqlite(struct job *j, struct mb_err *err)
 
 /* ---- after-load commands ---- */
 
-static int run_after(struct job *j, struct mb_err *err)
+int job_run_after(const struct job_options *o, struct mb_err *err)
 {
-	for (size_t i = 0; i < j->o->nafter; i++) {
+	for (size_t i = 0; i < o->nafter; i++) {
 		pid_t pid = fork();
 		if (pid < 0)
 			return mb_err_set(err, MB_ERR_IO, "cannot run an --after command");
 		if (pid == 0) {
-			setenv("MB_TARGET", j->o->target_text, 1);
-			execl("/bin/sh", "sh", "-c", j->o->after[i], (char *)NULL);
+			setenv("MB_TARGET", o->target_text, 1);
+			execl("/bin/sh", "sh", "-c", o->after[i], (char *)NULL);
 			_exit(127);
 		}
 		int status = 0;
@@ -1353,7 +1353,7 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 		/* PostgreSQL analysed each table in staging; InnoDB keeps its own. */
 		if (j.engine == DB_ENGINE_SQLITE)
 			db_exec(j.dst, "ANALYZE", &ignore);
-		if (run_after(&j, err) < 0)
+		if (job_run_after(j.o, err) < 0)
 			goto done;
 		if (o->verify) {
 			report(&j, "verify");

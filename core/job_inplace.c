@@ -863,28 +863,6 @@ static int verify_in_place(struct inplace *ip, struct mb_err *err)
 	return ret;
 }
 
-static int run_after(struct inplace *ip, struct mb_err *err)
-{
-	for (size_t i = 0; i < ip->o->nafter; i++) {
-		pid_t pid = fork();
-		if (pid < 0)
-			return mb_err_set(err, MB_ERR_IO, "cannot run an --after command");
-		if (pid == 0) {
-			setenv("MB_TARGET", ip->o->target_text, 1);
-			execl("/bin/sh", "sh", "-c", ip->o->after[i], (char *)NULL);
-			_exit(127);
-		}
-		int status = 0;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return mb_err_set(err, MB_ERR_PROBLEM,
-					  "--after command %zu failed (exit %d)", i + 1,
-					  WIFEXITED(status) ? WEXITSTATUS(status) : 128);
-	}
-	return 0;
-}
-
 /* ---- the job ---- */
 
 static int same_database(struct db_conn *a, struct db_conn *b, struct mb_err *err)
@@ -1064,7 +1042,7 @@ int job_run_in_place(struct db_conn *conn, const struct catalog *cat,
 		struct mb_err ignore = MB_ERR_INIT;
 		db_exec(ip.c, ip.engine == DB_ENGINE_MYSQL ? "SELECT 1" : "ANALYZE", &ignore);
 	}
-	if (run_after(&ip, err) < 0)
+	if (job_run_after(ip.o, err) < 0)
 		goto done;
 	if (o->verify) {
 		report(&ip, "verify", NULL);

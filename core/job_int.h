@@ -145,4 +145,7 @@ int job_runs_start(struct workspace *ws, const struct job_options *o,
 int job_runs_finish(struct workspace *ws, int64_t run_id, const char *outcome,
 		    const struct job_result *res, struct mb_err *err);
 
+/* Runs the --after commands in order with MB_TARGET set; stops at the first failure. */
+int job_run_after(const struct job_options *o, struct mb_err *err);
+
 #endif
