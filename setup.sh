@@ -111,7 +111,7 @@ test)
 		if "$extra" "$top/_build" >"_build/$(basename "$extra" .sh).out" 2>&1; then
 			passed=$((passed + 1)); echo "PASS: $extra"
 		else
-			failed=$((failed + 1)); echo "FAIL: $extra"; tail -n 30 "_build/$(basename "$extra" .sh).out"
+			failed=$((failed + 1)); echo "FAIL: $extra"; tail -n 60 "_build/$(basename "$extra" .sh).out"
 		fi
 	done
 

@@ -237,7 +237,7 @@ static int parse_server(const char *text, const struct scheme *sc,
 	if (memchr(host, ',', (size_t)(hostend - host))) {
 		out->host = db_pct_decode(host, (size_t)(hostend - host));
 	} else if (host < hostend) {
-		const char *hend, *portp = NULL;
+		const char *portp = NULL;
 		if (*host == '[') {
 			const char *rb = memchr(host, ']', (size_t)(hostend - host));
 			if (!rb) {
@@ -252,10 +252,9 @@ static int parse_server(const char *text, const struct scheme *sc,
 				portp = rb + 2;
 			}
 			out->host = xstrndup(host + 1, (size_t)(rb - host - 1));
-			hend = rb;
 		} else {
 			const char *pc = memchr(host, ':', (size_t)(hostend - host));
-			hend = pc ? pc : hostend;
+			const char *hend = pc ? pc : hostend;
 			portp = pc ? pc + 1 : NULL;
 			if (hend > host && !(out->host = db_pct_decode(host, (size_t)(hend - host)))) {
 				malformed(err, out->display, "bad percent-escape in host");
@@ -425,7 +424,7 @@ const char *db_outcome_name(enum db_outcome outcome)
 	return "other";
 }
 
-int db_fail(struct db_conn *conn, struct mb_err *err, const char *sqlstate,
+int (db_fail)(struct db_conn *conn, struct mb_err *err, const char *sqlstate,
 	    enum db_outcome outcome, const char *fmt, ...)
 {
 	char msg[MB_ERR_MSG_SIZE];

@@ -237,8 +237,9 @@ static int my_fail(struct my_conn *c, struct mb_err *err, const char *what)
 
 static int busy(struct my_conn *c, struct mb_err *err)
 {
-	return db_fail(&c->base, err, NULL, DB_FAIL_OTHER,
-		       "mysql connection is busy: a result or a copy is still open");
+	db_fail(&c->base, err, NULL, DB_FAIL_OTHER,
+		"mysql connection is busy: a result or a copy is still open");
+	return -1;
 }
 
 /* ---------------------------------------------------------------------------

@@ -451,7 +451,7 @@ static int read_columns(struct sqlite_conn *c, const struct db_table_map *map,
 	struct namelist pk = { 0 };
 	struct cat_table *cur = NULL;
 	int rc, ret = -1;
-	int pkpos[64];
+	int pkpos[64] = { 0 };
 
 	if (prepare(c, q_columns, &st, err) < 0)
 		return -1;

@@ -4,7 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int mb_err_set(struct mb_err *err, enum mb_err_kind kind, const char *fmt, ...)
+/* The names in parentheses: error.h may define them as macros for the analyzer. */
+int (mb_err_set)(struct mb_err *err, enum mb_err_kind kind, const char *fmt, ...)
 {
 	if (!err)
 		return -1;
@@ -16,7 +17,7 @@ int mb_err_set(struct mb_err *err, enum mb_err_kind kind, const char *fmt, ...)
 	return -1;
 }
 
-int mb_err_prefix(struct mb_err *err, const char *fmt, ...)
+int (mb_err_prefix)(struct mb_err *err, const char *fmt, ...)
 {
 	if (!err)
 		return -1;

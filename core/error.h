@@ -40,6 +40,12 @@ ATTR_FORMAT(3, 4) int mb_err_set(struct mb_err *err, enum mb_err_kind kind,
 /* Prepends "prefix: " to the message; returns -1. */
 ATTR_FORMAT(2, 3) int mb_err_prefix(struct mb_err *err, const char *fmt, ...);
 void mb_err_clear(struct mb_err *err);
+
+#ifdef __clang_analyzer__
+/* The analyzer sees one file at a time: tell it these always return -1. */
+#define mb_err_set(...) (mb_err_set(__VA_ARGS__), -1)
+#define mb_err_prefix(...) (mb_err_prefix(__VA_ARGS__), -1)
+#endif
 /* The process exit code for an error kind (0 for MB_ERR_NONE). */
 int mb_err_exit_code(enum mb_err_kind kind);
 

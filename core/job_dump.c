@@ -256,7 +256,8 @@ static void prune(const char *final_path, int keep)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dh);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i + (size_t)keep < n; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
 		unlink(p);

@@ -6,6 +6,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "core/mask_int.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -937,6 +938,7 @@ struct masker *masker_new(const struct mask_spec *s, const struct mask_key *key,
 	if (mask_spec_check(s, NULL, NULL, true, err) < 0)
 		return NULL;
 	id = action_id(s->action);
+	assert(id >= 0);  /* mask_spec_check refused unknown actions */
 	m = xcalloc(1, sizeof(*m));
 	m->action = xstrdup(s->action);
 	m->info = &actions[id];

@@ -327,7 +327,7 @@ static int load_file(struct match_catalog *cat, const char *path, struct mb_err 
 		} else if (!strcmp(key, "value_cap")) {
 			bad = parse_double(val, 0, 1, &c->value_cap);
 		} else if (!strcmp(key, "priority")) {
-			double d;
+			double d = 0;
 			bad = parse_double(val, 0, 100, &d);
 			c->priority = (int)d;
 		} else if (!strcmp(key, "need_name")) {

@@ -284,7 +284,7 @@ static void pf_cache_store(uint64_t key, const hs_database_t *db)
 {
 	char *path = pf_cache_path(key), *tmp = NULL, *bytes = NULL;
 	size_t len = 0;
-	int fd = -1;
+	int fd;
 
 	if (!path || mkdir_p(path))
 		goto cleanup;
@@ -297,7 +297,6 @@ static void pf_cache_store(uint64_t key, const hs_database_t *db)
 	bool ok = write_all(fd, bytes, len) == 0;
 	if (close(fd) || !ok || rename(tmp, path))
 		unlink(tmp);
-	fd = -1;
 cleanup:
 	free(bytes);  /* hs_serialize_database uses the default (malloc) allocator */
 	free(tmp);

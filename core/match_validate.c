@@ -72,7 +72,7 @@ bool match_card(const char *s, size_t len)
 	if (n == SIZE_MAX || n < 13 || n > 19 || all_same(d, n))
 		return false;
 	int p1 = d[0] - '0', p2 = (d[0] - '0') * 10 + (d[1] - '0');
-	int p4 = atoi((char[5]){ d[0], d[1], d[2], d[3], 0 });
+	int p4 = p2 * 100 + (d[2] - '0') * 10 + (d[3] - '0');
 	bool ok;
 	if (p1 == 4)                                  /* Visa */
 		ok = n == 13 || n == 16 || n == 19;

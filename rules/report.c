@@ -139,7 +139,8 @@ int rules_report_markdown(struct workspace *ws, struct strbuf *out,
 		else
 			cc->open++;
 	}
-	qsort(cats, ncats, sizeof(*cats), cat_count_cmp);
+	if (ncats)
+		qsort(cats, ncats, sizeof(*cats), cat_count_cmp);
 	nopen = nstate[RULE_UNREVIEWED] + nstate[RULE_PROPOSED];
 
 	strbuf_addstr(out, "# maskbench sign-off report\n\n");

@@ -898,7 +898,8 @@ static int load_findings(struct workspace *ws, int64_t scan_id,
 	if (rc != SQLITE_DONE)
 		return ws_fail(ws, err, "cannot read findings");
 	/* stable: keep the first (most confident) on duplicates */
-	qsort(fs->items, fs->n, sizeof(*fs->items), finding_cmp);
+	if (fs->n)
+		qsort(fs->items, fs->n, sizeof(*fs->items), finding_cmp);
 	return 0;
 }
 

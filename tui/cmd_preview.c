@@ -69,8 +69,7 @@ int cmd_preview(int argc, char **argv, const struct global_opts *g)
 			fputs(preview_usage, stdout);
 			return 0;
 		} else if ((v = opt_value(argc, argv, &i, "--rows"))) {
-			nrows = strtol(v, NULL, 10);
-			if (nrows < 1 || nrows > 10000)
+			if (!opt_number(v, 1, 10000, &nrows))
 				return usage_error(preview_usage, "--rows wants 1..10000");
 		} else if ((v = opt_value(argc, argv, &i, "--key-file"))) {
 			key_file = v;

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,14 +142,18 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 			free(after);
 			return 0;
 		} else if ((v = opt_value(argc, argv, &i, "--jobs"))) {
-			jobs = atoi(v);
-			if (jobs < 1 || jobs > 64) {
+			long n;
+			if (opt_number(v, 1, 64, &n)) {
+				jobs = (int)n;
+			} else {
 				free(after);
 				return usage_error(run_usage, "--jobs wants 1..64");
 			}
 		} else if ((v = opt_value(argc, argv, &i, "--keep"))) {
-			keep = atoi(v);
-			if (keep < 1) {
+			long n;
+			if (opt_number(v, 1, INT_MAX, &n)) {
+				keep = (int)n;
+			} else {
 				free(after);
 				return usage_error(run_usage, "--keep wants a positive number");
 			}

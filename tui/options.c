@@ -5,7 +5,10 @@
 
 #include "rules/rules.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +33,19 @@ const char *opt_value(int argc, char **argv, int *i, const char *name)
 		return NULL;
 	}
 	return argv[++*i];
+}
+
+bool opt_number(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (end == v || *end || errno || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
 }
 
 int usage_error(const char *usage, const char *fmt, ...)

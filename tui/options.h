@@ -21,6 +21,8 @@ bool opt_is_help(const char *arg);
  * past it); otherwise NULL. A missing value sets opt_missing_value.
  */
 const char *opt_value(int argc, char **argv, int *i, const char *name);
+/* Parses a whole decimal number in [min, max]; false if v is anything else. */
+bool opt_number(const char *v, long min, long max, long *out);
 /* Prints "maskbench: <msg>" and the usage text to stderr; returns 2. */
 ATTR_FORMAT(2, 3) int usage_error(const char *usage, const char *fmt, ...);
 

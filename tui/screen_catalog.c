@@ -360,7 +360,7 @@ static void draw_columns(struct app *app, struct catalog_state *st, WINDOW *w,
 		char num[32];
 		struct strbuf sb = STRBUF_INIT;
 
-		if (!g) {
+		if (!g || !app->cat.tables) {
 			tui_put(w, 2, x + 1, width - 1, theme_attr(ROLE_DIM),
 				"the source has no tables", UW_LEFT);
 			return;

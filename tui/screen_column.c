@@ -368,7 +368,7 @@ static void column_draw(struct app *app, struct screen *s, WINDOW *w, int rows, 
 	ry = top;
 	if (st->info)
 		ry += tui_put_wrapped(w, ry, rx + 1, rw - 1, 2, theme_attr(ROLE_DIM), st->info->help);
-	for (size_t i = 0; i < st->nfields && ry < rows - hist_rows - 4; i++) {
+	for (size_t i = 0; st->info && i < st->nfields && ry < rows - hist_rows - 4; i++) {
 		struct strbuf label = STRBUF_INIT;
 		int cx;
 
@@ -397,15 +397,15 @@ static void column_draw(struct app *app, struct screen *s, WINDOW *w, int rows, 
 		tui_put(w, ry++, rx + 1, rw - 1, theme_attr(ROLE_HEADER), head, UW_LEFT);
 	}
 	if (!st->key) {
-		ry += tui_put_wrapped(w, ry, rx + 1, rw - 1, 2, theme_attr(ROLE_WARN), st->key_error);
+		tui_put_wrapped(w, ry, rx + 1, rw - 1, 2, theme_attr(ROLE_WARN), st->key_error);
 	} else if (st->samples_state == -1) {
-		ry += tui_put_wrapped(w, ry, rx + 1, rw - 1, 2, theme_attr(ROLE_ERROR),
-				      st->samples_error);
+		tui_put_wrapped(w, ry, rx + 1, rw - 1, 2, theme_attr(ROLE_ERROR),
+				st->samples_error);
 	} else if (st->samples_state != 2) {
 		tui_put(w, ry++, rx + 1, rw - 1, theme_attr(ROLE_DIM), "reading samples...", UW_LEFT);
 	} else if (st->preview_error[0]) {
-		ry += tui_put_wrapped(w, ry, rx + 1, rw - 1, 3, theme_attr(ROLE_ERROR),
-				      st->preview_error);
+		tui_put_wrapped(w, ry, rx + 1, rw - 1, 3, theme_attr(ROLE_ERROR),
+				st->preview_error);
 	} else if (!st->samples->nrows) {
 		tui_put(w, ry++, rx + 1, rw - 1, theme_attr(ROLE_DIM), "no values to sample", UW_LEFT);
 	} else {

@@ -901,7 +901,7 @@ static int gen_companies(struct gen *g)
 		double lon = (c->lon + rng_range(&g->r, -900000, 900000)) / 1e6;
 		const char *city = PICK(&g->r, c->cities);
 		if (insert(g, st, "companies", "itttttfft",
-			   (int64_t)(i + 1), co->name, vat.len ? vat.buf : NULL, web,
+			   (int64_t)i + 1, co->name, vat.len ? vat.buf : NULL, web,
 			   c->code, city, lat, lon, created))
 			goto done;
 	}
@@ -1174,7 +1174,7 @@ static int gen_customers(struct gen *g)
 		fmt_timestamp(created, created_day, rng_range(r, 0, 86399));
 
 		if (insert(g, st, "customers", "iIttttttttttttttttt" "t",
-			   (int64_t)(i + 1), (int64_t)(c->company >= 0 ? c->company + 1 : -1),
+			   (int64_t)i + 1, (int64_t)(c->company >= 0 ? c->company + 1 : -1),
 			   c->first->text, c->last->text, c->email, c->phone, c->street,
 			   c->city, c->postal, co->code, birth_day >= 0 ? birth : NULL,
 			   ssn.len ? ssn.buf : NULL, c->card, c->card ? expiry : NULL,
@@ -1211,7 +1211,7 @@ static int gen_products(struct gen *g)
 		snprintf(sku, sizeof(sku), "SKU-%05d", 10007 + i * 37);
 		snprintf(name, sizeof(name), "%s %s", adj, product_kinds[k].noun);
 		int64_t active = rng_percent(&g->r, 90);
-		if (insert(g, st, "products", "ittti" "i", (int64_t)(i + 1), sku, name,
+		if (insert(g, st, "products", "ittti" "i", (int64_t)i + 1, sku, name,
 			   product_kinds[k].category, (int64_t)price, active))
 			goto done;
 	}

@@ -6,7 +6,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 files=$(git ls-files 'core/*.c' 'scanner/*.c' 'rules/*.c' 'tui/*.c' 'share/*.c' 2>/dev/null ||
 	find core scanner rules tui share -name '*.c')
-inc=(-I. -I"$build" $(pkg-config --cflags-only-I libpq libmariadb sqlite3 libpcre2-8 yaml-0.1 libcrypto libutf8proc libhs ncursesw 2>/dev/null))
+inc=(-I. -I"$build" -DMB_PKGDATADIR=\"/usr/share/maskbench\" -DMB_SRCSHAREDIR=\"$top/share\" $(pkg-config --cflags-only-I libpq libmariadb sqlite3 libpcre2-8 yaml-0.1 libcrypto libutf8proc libhs ncursesw 2>/dev/null))
 echo "== cppcheck"
 # shellcheck disable=SC2086
 cppcheck -q --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
