@@ -7,8 +7,11 @@
 #
 # Builds out of tree in _build/ (the binary is _build/maskbench). The test
 # servers are private instances under _build/servers, on 127.0.0.1 only.
-# Options for `test`: MB_SANITIZE=1 adds the ASan/UBSan pass (not yet verified in CI), MB_FUZZ_SECONDS
-# sets each fuzz target's time (default 60), MB_DISTCHECK=0 skips distcheck.
+# `test` runs the whole suite once, in an ASan+UBSan build (_build-asan), then
+# the stages of tests/ci/ against the plain build: distcheck, fuzzing,
+# static analysis, valgrind. Options: MB_SANITIZE=0 runs the suite in the
+# plain build instead, MB_FUZZ_SECONDS sets each fuzz target's time (default
+# 60), MB_DISTCHECK=0 skips distcheck.
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -18,7 +21,7 @@ build_pkgs=(build-essential autoconf automake libtool pkg-config
 	libncurses-dev libpq-dev libmariadb-dev libsqlite3-dev libpcre2-dev
 	libyaml-dev libssl-dev libutf8proc-dev libvectorscan-dev libcmocka-dev sqlite3)
 test_pkgs=(postgresql postgresql-client mariadb-server mariadb-client tmux
-	valgrind clang libclang-rt-dev gzip procps)
+	valgrind clang libclang-rt-dev clang-tidy cppcheck gzip procps)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -87,23 +90,28 @@ test)
 	export CI=${CI:-true}
 	passed=0 failed=0
 
-	say "test suite"
-	find _build -name '*.trs' -delete
-	make -C _build -j2 check >_build/check.out 2>&1 || true
-	grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS|# )' _build/check.out | grep -v '^PASS' || true
-	read -r p f < <(count_results _build)
-	passed=$((passed + p)); failed=$((failed + f))
-
-	if [ "${MB_SANITIZE:-0}" != 0 ]; then
-		say "test suite under ASan+UBSan"
-		build _build-asan --enable-sanitizers --enable-debug
-		find _build-asan -name '*.trs' -delete
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-			make -C _build-asan -j2 check >_build-asan/check.out 2>&1 || true
-		grep -E '^(FAIL|ERROR|XPASS)' _build-asan/check.out || true
-		read -r p f < <(count_results _build-asan)
-		passed=$((passed + p)); failed=$((failed + f))
+	suite=_build
+	if [ "${MB_SANITIZE:-1}" != 0 ]; then
+		suite=_build-asan
+		build "$suite" --enable-werror --enable-sanitizers
+		# Reports go to files, so that processes whose stderr a test swallows
+		# or that run inside tmux are caught too; any report fails CI.
+		rm -rf "$top/$suite/sanitizer"; mkdir -p "$top/$suite/sanitizer"
+		export ASAN_OPTIONS=detect_leaks=1:exitcode=86:log_path=$top/$suite/sanitizer/asan
+		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$top/$suite/sanitizer/ubsan
 	fi
+	say "test suite ($suite)"
+	find "$suite" -name '*.trs' -delete
+	make -C "$suite" -j"$(nproc)" check >"$suite/check.out" 2>&1 || true
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS|# )' "$suite/check.out" | grep -v '^PASS' || true
+	if [ -n "$(ls -A "$suite/sanitizer" 2>/dev/null)" ]; then
+		say "sanitizer reports"
+		head -n 40 "$suite"/sanitizer/*
+		failed=$((failed + $(ls "$suite/sanitizer" | wc -l)))
+	fi
+	read -r p f < <(count_results "$suite")
+	passed=$((passed + p)); failed=$((failed + f))
+	unset ASAN_OPTIONS UBSAN_OPTIONS
 
 	for extra in tests/ci/*.sh; do
 		[ -x "$extra" ] || continue

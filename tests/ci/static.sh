@@ -4,6 +4,9 @@ set -euo pipefail
 build=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+for tool in cppcheck clang-tidy; do
+	command -v "$tool" >/dev/null || { echo "$tool is not installed"; exit 1; }
+done
 files=$(git ls-files 'core/*.c' 'scanner/*.c' 'rules/*.c' 'tui/*.c' 'share/*.c' 2>/dev/null ||
 	find core scanner rules tui share -name '*.c')
 inc=(-I. -I"$build" -DMB_PKGDATADIR=\"/usr/share/maskbench\" -DMB_SRCSHAREDIR=\"$top/share\" $(pkg-config --cflags-only-I libpq libmariadb sqlite3 libpcre2-8 yaml-0.1 libcrypto libutf8proc libhs ncursesw 2>/dev/null))

@@ -1,5 +1,6 @@
 #!/bin/bash
-# valgrind (run by hand: tests/memcheck/valgrind.sh BUILD_DIR): the headless commands on the demo database, under memcheck with
+# valgrind (CI stage; tests/ci/valgrind.sh BUILD_DIR): the headless commands on the demo
+# database, under memcheck with
 # full leak checking. Any memory error or definite/indirect leak fails.
 set -uo pipefail
 build=$1
@@ -12,7 +13,7 @@ cd "$work" || exit 1
 export MASKBENCH_NO_JIT=1 MASKBENCH_CACHE=off
 export HOME="$work" MASKBENCH_KEY=valgrind-test-key-0123456789abcdef MASKBENCH_REVIEWER=ci
 vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-	--show-leak-kinds=definite,indirect --track-origins=yes
+	--show-leak-kinds=definite,indirect
 	--suppressions="$here/valgrind.supp")
 status=0
 run() { # NAME CMD... (stdin from $input if set)
