@@ -1377,11 +1377,22 @@ static int my_copy_in_put(struct db_conn *conn, const char *buf, size_t len,
 	return 0;
 }
 
+/*
+ * With conn->cancel set (the caller failed mid-stream: a source error, a
+ * cancel), the load is aborted instead of ended: the local-infile handler
+ * fails, so the server rolls the whole LOAD DATA statement back and no
+ * half-loaded table is left; the result is then -1 ("copy in aborted").
+ */
 static int my_copy_in_end(struct db_conn *conn, struct mb_err *err)
 {
 	struct my_conn *c = my(conn);
 	if (!c->load)
 		return db_fail(conn, err, NULL, DB_FAIL_OTHER, "copy in was not started");
+	if (conn->cancel) {
+		if (load_finish(c, true, err) == 0)
+			db_fail(conn, err, "57014", DB_FAIL_TIMEOUT, "copy in aborted");
+		return -1;
+	}
 	return load_finish(c, false, err);
 }
 

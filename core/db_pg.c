@@ -236,6 +236,26 @@ static int url_keywords(const struct db_url *url, struct kw *kw, struct mb_err *
 	return 0;
 }
 
+/*
+ * Server NOTICEs ("schema ... does not exist, skipping", RAISE NOTICE of a
+ * user's function) never reach the user's terminal: libpq's default
+ * processor prints them on stderr. They go to the SQL trace (MB_TRACE_SQL)
+ * when it is on, else nowhere. Warnings and errors still arrive as results.
+ */
+static void pg_notice(void *arg, const char *message)
+{
+	const struct db_conn *conn = arg;
+	struct strbuf sb = STRBUF_INIT;
+	if (!getenv("MB_TRACE_SQL"))
+		return;
+	strbuf_addstr(&sb, "-- server notice: ");
+	strbuf_addstr(&sb, message);
+	while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
+		strbuf_setlen(&sb, sb.len - 1);
+	db_trace(conn, sb.buf);
+	strbuf_release(&sb);
+}
+
 static int pg_open(const struct db_url *url, enum db_mode mode,
 		   struct db_conn **out, struct mb_err *err)
 {
@@ -253,6 +273,7 @@ static int pg_open(const struct db_url *url, enum db_mode mode,
 			   url->display, why.buf);
 		goto fail;
 	}
+	PQsetNoticeProcessor(c->pg, pg_notice, &c->base);
 	if (mode == DB_MODE_SOURCE) {
 		struct mb_err e2 = MB_ERR_INIT;
 		if (run_raw(c, "SET default_transaction_read_only = on", &e2, "setup") < 0 ||

@@ -934,27 +934,19 @@ static int swap_sqlite(struct job *j, struct mb_err *err)
 	return db_open(j->o->target_text, DB_MODE_TARGET, &j->dst, err);
 }
 
-/* ---- after-load commands ---- */
-
-int job_run_after(const struct job_options *o, struct mb_err *err)
+static int exec_in_dump(void *ctx, const char *sql, struct mb_err *err)
 {
-	for (size_t i = 0; i < o->nafter; i++) {
-		pid_t pid = fork();
-		if (pid < 0)
-			return mb_err_set(err, MB_ERR_IO, "cannot run an --after command");
-		if (pid == 0) {
-			setenv("MB_TARGET", o->target_text, 1);
-			execl("/bin/sh", "sh", "-c", o->after[i], (char *)NULL);
-			_exit(127);
-		}
-		int status = 0;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return mb_err_set(err, MB_ERR_PROBLEM,
-					  "--after command %zu failed (exit %d)", i + 1,
-					  WIFEXITED(status) ? WEXITSTATUS(status) : 128);
-	}
+	return out_stmt(ctx, sql, err);
+}
+
+/* Dump targets: SQL files are appended to the dump; commands do not run. */
+static int dump_after_sql(struct job *j, struct mb_err *err)
+{
+	for (size_t i = 0; i < j->o->nafter; i++)
+		if (job_after_is_sql(j->o->after[i]) &&
+		    job_after_sql(j->o, j->engine, j->o->after[i], j->src, exec_in_dump,
+				  j, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -1025,6 +1017,9 @@ void job_result_release(struct job_result *res)
 		free(res->leaks[i].category);
 	}
 	free(res->leaks);
+	for (size_t i = 0; i < res->nskipped_views; i++)
+		free(res->skipped_views[i]);
+	free(res->skipped_views);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -1227,6 +1222,361 @@ static int pg_create_types(struct job *j, struct mb_err *err)
 	return 0;
 }
 
+/* ---- views ---- */
+
+/*
+ * The source's views, created in the target after the tables (and their
+ * keys) so that they read the new tables:
+ *  - PostgreSQL: definitions from pg_get_viewdef() read with search_path
+ *    set to the catalog's schemas, so table names come out unqualified and
+ *    resolve, through the staging search_path, to the new tables (a dump
+ *    sets the same search_path before them). A view is created only when
+ *    every relation it reads is a copied table or a view created before it
+ *    (pg_depend through pg_rewrite); others are skipped and named.
+ *  - SQLite: the stored CREATE VIEW text; a view the source itself cannot
+ *    prepare, or the target cannot after creation, is dropped and named.
+ *  - MySQL: not created (a view cannot move between databases with RENAME
+ *    TABLE, and information_schema holds it qualified with the source
+ *    database): every view is named as skipped.
+ */
+struct src_view {
+	char *schema, *name, *def;
+	char *deps;               /* PG: "schema.name:relkind" separated by '\n' */
+	bool done, skip;
+	char *why;                /* why skipped */
+};
+
+static void add_skipped_view(struct job *j, struct src_view *v, const char *why)
+{
+	struct job_result *res = j->res;
+	res->skipped_views = xrealloc(res->skipped_views,
+				      (res->nskipped_views + 1) * sizeof(*res->skipped_views));
+	res->skipped_views[res->nskipped_views++] =
+		xasprintf("%s.%s: %s", v->schema, v->name, why);
+	v->skip = true;
+}
+
+static bool copied_table(struct job *j, const char *schema, const char *name)
+{
+	for (size_t i = 0; i < j->cat->ntables; i++) {
+		const struct cat_table *t = &j->cat->tables[i];
+		if (j->copied[i] && str_eq(t->schema, schema) && str_eq(t->name, name))
+			return true;
+	}
+	return false;
+}
+
+static int pg_read_views(struct job *j, struct src_view **out, size_t *nout,
+			 struct mb_err *err)
+{
+	struct strbuf sql = STRBUF_INIT, list = STRBUF_INIT, names = STRBUF_INIT;
+	struct db_rows *rows = NULL;
+	char *old_path = NULL;
+	size_t n = 0, alloc = 0;
+	struct src_view *v = NULL;
+	int ret = -1, r;
+
+	for (size_t i = 0; i < j->cat->ntables; i++) {
+		const struct cat_table *t = &j->cat->tables[i];
+		if (i && str_eq(t->schema, j->cat->tables[i - 1].schema))
+			continue;
+		if (list.len) {
+			strbuf_addstr(&list, ", ");
+			strbuf_addstr(&names, ", ");
+		}
+		db_quote_ident(j->src, &list, t->schema);
+		db_quote_literal(j->src, &names, t->schema, strlen(t->schema));
+	}
+	if (!names.len) {
+		ret = 0;
+		goto cleanup;
+	}
+	if (db_query(j->src, "SELECT current_setting('search_path')", &rows, err) < 0)
+		goto cleanup;
+	if ((r = db_rows_next(rows, err)) < 0)
+		goto cleanup;
+	old_path = xstrdup(r == 1 && rows->values[0] ? rows->values[0] : "");
+	db_rows_close(rows);
+	rows = NULL;
+	strbuf_addstr(&sql, "SELECT set_config('search_path', ");
+	db_quote_literal(j->src, &sql, list.buf, list.len);
+	strbuf_addstr(&sql, ", true)");
+	if (db_exec(j->src, sql.buf, err) < 0)
+		goto cleanup;
+	strbuf_reset(&sql);
+	strbuf_addf(&sql, "SELECT n.nspname, c.relname, pg_get_viewdef(c.oid),"
+		    " (SELECT string_agg(DISTINCT rn.nspname || '.' || r.relname || ':' || r.relkind::text, E'\\n')"
+		    " FROM pg_rewrite w JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass"
+		    " AND d.objid = w.oid AND d.refclassid = 'pg_class'::regclass"
+		    " JOIN pg_class r ON r.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = r.relnamespace"
+		    " WHERE w.ev_class = c.oid AND r.oid <> c.oid"
+		    " AND rn.nspname NOT IN ('pg_catalog', 'information_schema'))"
+		    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+		    " WHERE c.relkind = 'v' AND n.nspname IN (%s) ORDER BY c.oid", names.buf);
+	r = db_query(j->src, sql.buf, &rows, err);
+	while (r == 0 && (r = db_rows_next(rows, err)) == 1) {
+		const char *const *val = rows->values;
+		if (!val[0] || !val[1] || !val[2])
+			continue;
+		ALLOC_GROW(v, n + 1, alloc);
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].schema = xstrdup(val[0]);
+		v[n].name = xstrdup(val[1]);
+		v[n].def = xstrdup(val[2]);
+		v[n].deps = xstrdup(val[3] ? val[3] : "");
+		size_t l = strlen(v[n].def);
+		while (l && strchr(" \t\r\n;", v[n].def[l - 1]))
+			v[n].def[--l] = '\0';
+		n++;
+		r = 0;
+	}
+	if (rows) {
+		db_rows_close(rows);
+		rows = NULL;
+	}
+	{
+		/* Back to the source's own search_path, whatever happened. */
+		struct mb_err e2 = MB_ERR_INIT;
+		strbuf_reset(&sql);
+		strbuf_addstr(&sql, "SELECT set_config('search_path', ");
+		db_quote_literal(j->src, &sql, old_path, strlen(old_path));
+		strbuf_addstr(&sql, ", true)");
+		if (db_exec(j->src, sql.buf, &e2) < 0 && r >= 0) {
+			*err = e2;
+			r = -1;
+		}
+	}
+	if (r < 0)
+		goto cleanup;
+	*out = v;
+	*nout = n;
+	v = NULL;
+	n = 0;
+	ret = 0;
+cleanup:
+	if (rows)
+		db_rows_close(rows);
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].schema);
+		free(v[i].name);
+		free(v[i].def);
+		free(v[i].deps);
+	}
+	free(v);
+	free(old_path);
+	strbuf_release(&sql);
+	strbuf_release(&list);
+	strbuf_release(&names);
+	return ret;
+}
+
+/* PG: can v be created now? 1 yes, 0 not yet (a view it reads is pending), -1 never. */
+static int pg_view_ready(struct job *j, struct src_view *views, size_t n,
+			 struct src_view *v, char **why)
+{
+	char *deps = xstrdup(v->deps), *save = NULL;
+	int ret = 1;
+	for (char *d = strtok_r(deps, "\n", &save); d && ret == 1; d = strtok_r(NULL, "\n", &save)) {
+		char *colon = strrchr(d, ':'), *dot = strchr(d, '.');
+		if (!colon || !dot)
+			continue;
+		*colon = '\0';
+		*dot = '\0';
+		const char *schema = d, *name = dot + 1, kind = colon[1];
+		if ((kind == 'r' || kind == 'p') && copied_table(j, schema, name))
+			continue;
+		if (kind == 'v') {
+			size_t k;
+			for (k = 0; k < n; k++)
+				if (str_eq(views[k].schema, schema) && str_eq(views[k].name, name))
+					break;
+			if (k < n && views[k].done)
+				continue;
+			if (k < n && !views[k].skip)
+				ret = 0;
+			else
+				ret = -1;
+		} else {
+			ret = -1;
+		}
+		if (ret < 0)
+			*why = xasprintf("it reads %s.%s, which is not copied", schema, name);
+	}
+	free(deps);
+	return ret;
+}
+
+static int create_views_pg(struct job *j, struct mb_err *err)
+{
+	struct src_view *v = NULL;
+	size_t n = 0;
+	struct strbuf sb = STRBUF_INIT;
+	int ret = -1;
+	bool progress = true;
+
+	if (pg_read_views(j, &v, &n, err) < 0) {
+		mb_err_prefix(err, "reading the source's views");
+		goto cleanup;
+	}
+	if (j->dump && n) {
+		/* The dump's views are written unqualified: resolve them like the source. */
+		struct strbuf list = STRBUF_INIT;
+		for (size_t i = 0; i < j->cat->ntables; i++) {
+			const struct cat_table *t = &j->cat->tables[i];
+			if (i && str_eq(t->schema, j->cat->tables[i - 1].schema))
+				continue;
+			if (list.len)
+				strbuf_addstr(&list, ", ");
+			db_quote_ident(j->src, &list, t->schema);
+		}
+		strbuf_addstr(&sb, "SELECT pg_catalog.set_config('search_path', ");
+		db_quote_literal(j->src, &sb, list.buf, list.len);
+		strbuf_addstr(&sb, ", false)");
+		strbuf_release(&list);
+		if (out_stmt(j, sb.buf, err) < 0)
+			goto cleanup;
+	}
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < n; i++) {
+			char *why = NULL;
+			if (v[i].done || v[i].skip)
+				continue;
+			int r = pg_view_ready(j, v, n, &v[i], &why);
+			if (r < 0) {
+				add_skipped_view(j, &v[i], why);
+				free(why);
+				progress = true;
+				continue;
+			}
+			if (r == 0)
+				continue;
+			strbuf_reset(&sb);
+			strbuf_addstr(&sb, "CREATE VIEW ");
+			db_quote_ident(j->src, &sb, j->ddl.schema_of(j, v[i].schema));
+			strbuf_addch(&sb, '.');
+			db_quote_ident(j->src, &sb, v[i].name);
+			strbuf_addstr(&sb, " AS ");
+			strbuf_addstr(&sb, v[i].def);
+			if (out_stmt(j, sb.buf, err) < 0) {
+				mb_err_prefix(err, "view %s.%s", v[i].schema, v[i].name);
+				goto cleanup;
+			}
+			v[i].done = true;
+			progress = true;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].done && !v[i].skip)
+			add_skipped_view(j, &v[i], "it reads views in a cycle");
+	ret = 0;
+cleanup:
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].schema);
+		free(v[i].name);
+		free(v[i].def);
+		free(v[i].deps);
+	}
+	free(v);
+	strbuf_release(&sb);
+	return ret;
+}
+
+/* Can `conn` prepare a read of view `name`? (SQLite checks tables then.) */
+static bool sqlite_view_reads(struct db_conn *conn, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct db_rows *rows = NULL;
+	struct mb_err ignore = MB_ERR_INIT;
+	strbuf_addstr(&sb, "SELECT * FROM ");
+	db_quote_ident(conn, &sb, name);
+	strbuf_addstr(&sb, " LIMIT 0");
+	bool ok = db_query(conn, sb.buf, &rows, &ignore) == 0;
+	if (ok) {
+		ok = db_rows_next(rows, &ignore) >= 0;
+		db_rows_close(rows);
+	}
+	strbuf_release(&sb);
+	return ok;
+}
+
+static int create_views_sqlite(struct job *j, struct mb_err *err)
+{
+	struct db_rows *rows = NULL;
+	struct src_view *v = NULL;
+	size_t n = 0, alloc = 0;
+	int ret = -1, r;
+
+	if (db_query(j->src, "SELECT name, sql FROM sqlite_master WHERE type = 'view'"
+		     " AND sql IS NOT NULL ORDER BY rowid", &rows, err) < 0)
+		goto cleanup;
+	while ((r = db_rows_next(rows, err)) == 1) {
+		if (!rows->values[0] || !rows->values[1])
+			continue;
+		ALLOC_GROW(v, n + 1, alloc);
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].schema = xstrdup("main");
+		v[n].name = xstrdup(rows->values[0]);
+		v[n].def = xstrdup(rows->values[1]);
+		n++;
+	}
+	db_rows_close(rows);
+	rows = NULL;
+	if (r < 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		if (!sqlite_view_reads(j->src, v[i].name)) {
+			add_skipped_view(j, &v[i], "it reads a table or column that does not exist");
+			continue;
+		}
+		if (out_stmt(j, v[i].def, err) < 0) {
+			mb_err_prefix(err, "view %s.%s", v[i].schema, v[i].name);
+			goto cleanup;
+		}
+		v[i].done = true;
+	}
+	/* Views of views: a view whose view was skipped fails now. */
+	for (size_t i = 0; !j->dump && i < n; i++) {
+		if (!v[i].done || sqlite_view_reads(j->dst, v[i].name))
+			continue;
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, "DROP VIEW ");
+		db_quote_ident(j->dst, &sb, v[i].name);
+		int rr = db_exec(j->dst, sb.buf, err);
+		strbuf_release(&sb);
+		if (rr < 0)
+			goto cleanup;
+		add_skipped_view(j, &v[i], "it reads a view that is not copied");
+	}
+	ret = 0;
+cleanup:
+	if (rows)
+		db_rows_close(rows);
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].schema);
+		free(v[i].name);
+		free(v[i].def);
+	}
+	free(v);
+	return ret;
+}
+
+static int create_views(struct job *j, struct mb_err *err)
+{
+	if (j->engine == DB_ENGINE_PG)
+		return create_views_pg(j, err);
+	if (j->engine == DB_ENGINE_SQLITE)
+		return create_views_sqlite(j, err);
+	for (size_t i = 0; i < j->cat->ntables; i++) {
+		const struct cat_table *t = &j->cat->tables[i];
+		if (!t->is_view)
+			continue;
+		struct src_view v = { .schema = t->schema, .name = t->name };
+		add_skipped_view(j, &v, "views are not created on MySQL targets yet");
+	}
+	return 0;
+}
+
 static int build_and_load(struct job *j, struct mb_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -1259,6 +1609,8 @@ static int build_and_load(struct job *j, struct mb_err *err)
 	if (copy_tables(j, err) < 0)
 		goto cleanup;
 	if (post_load(j, err) < 0)
+		goto cleanup;
+	if (create_views(j, err) < 0)
 		goto cleanup;
 	if (j->engine == DB_ENGINE_SQLITE && !j->dump && db_exec(j->dst, "COMMIT", err) < 0)
 		goto cleanup;
@@ -1300,7 +1652,7 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 		mb_err_set(err, MB_ERR_USAGE, "no target given");
 		goto done;
 	}
-	if (job_check_key_masks(cat, o, err) < 0)
+	if (job_check_key_masks(cat, o, err) < 0 || job_after_check(o, j.engine, err) < 0)
 		goto done;
 	if (j.dump) {
 		if (dump_open(&j.df, o->target_text, o->keep, err) < 0)
@@ -1334,6 +1686,8 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 		goto done;
 	}
 	if (j.dump) {
+		if (dump_after_sql(&j, err) < 0)
+			goto done;
 		if (fputs(j.engine == DB_ENGINE_MYSQL ? "SET FOREIGN_KEY_CHECKS = 1;\n" :
 			  "COMMIT;\n", j.df.f) < 0) {
 			dump_write_error(&j.df, errno, err);
@@ -1353,8 +1707,12 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 		/* PostgreSQL analysed each table in staging; InnoDB keeps its own. */
 		if (j.engine == DB_ENGINE_SQLITE)
 			db_exec(j.dst, "ANALYZE", &ignore);
-		if (job_run_after(j.o, err) < 0)
+		/* The new target is in place: a failing step fails the run, not the target. */
+		if (job_run_after(j.o, j.dst, err) < 0) {
+			mb_err_prefix(err, "the new target is in place but an after-load step failed");
+			outcome = "after_failed";
 			goto done;
+		}
 		if (o->verify) {
 			report(&j, "verify");
 			if (verify_target(&j, err) < 0)

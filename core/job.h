@@ -88,8 +88,19 @@ struct job_options {
 	bool allow_unreviewed;     /* recorded in the run */
 	bool verify;               /* verify the target after the swap */
 	int keep;                  /* dump retention (0: overwrite one file) */
-	const char *const *after;  /* shell commands run after the load (MB_TARGET set) */
+	/*
+	 * After-load steps, in order: an existing file whose name ends in
+	 * ".sql" is an SQL file run on the target (dumps: appended to the
+	 * dump), with parameters written `:name` in it replaced by the value
+	 * of `params` ("name=value") as a literal quoted by the target's
+	 * engine; anything else is a shell command (MB_TARGET set; not run for
+	 * dump targets). A failing step fails the run after the swap: the new
+	 * target stays, the run is recorded with outcome "after_failed".
+	 */
+	const char *const *after;
 	size_t nafter;
+	const char *const *params;
+	size_t nparams;
 	const struct job_rule *rules;
 	size_t nrules;
 	const struct mask_key *key; /* required when any rule masks */
@@ -126,6 +137,9 @@ struct job_result {
 	struct job_leak *leaks;   /* verify findings */
 	size_t nleaks;
 	bool verified;
+	/* Source views not created in the target: "schema.view: why". */
+	char **skipped_views;
+	size_t nskipped_views;
 };
 
 void job_result_release(struct job_result *res);
@@ -179,6 +193,28 @@ int job_verify(struct db_conn *target, const struct catalog *cat,
 const struct mask_spec *job_spec_for(const struct catalog *cat,
 				     const struct job_options *o,
 				     const struct cat_table *t, size_t col);
+
+/* True when an --after value names an SQL file (exists, ends in .sql). */
+bool job_after_is_sql(const char *after);
+
+/*
+ * Checks the after-load SQL files against o->params before anything runs:
+ * every `:name` in a file (outside quotes and comments; `::` casts are not
+ * parameters) needs a --param, and every --param must be used by a file.
+ * MB_ERR_USAGE naming file:line:col or the parameter; MB_ERR_INPUT for an
+ * unterminated quote or comment. Job_run and job_run_in_place call it
+ * first; callers may call it earlier for a quicker answer.
+ */
+int job_after_check(const struct job_options *o, enum db_engine engine,
+		    struct mb_err *err);
+
+/*
+ * Records a run the gate refused (outcome "refused", nothing written):
+ * source and target display addresses, the rules hash and approvers of o,
+ * and `note` (counts and names only). Sets *run_id.
+ */
+int job_record_refusal(struct workspace *ws, const struct job_options *o,
+		       const char *note, int64_t *run_id, struct mb_err *err);
 
 /* The workspace module "runs": applies its migrations. */
 int job_runs_migrate(struct workspace *ws, struct mb_err *err);

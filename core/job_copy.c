@@ -7,6 +7,20 @@
  * masked fields are decoded, masked and re-encoded. Other sources stream
  * rows (mysql_use_result, sqlite3_step). Memory is bounded by one row plus
  * one output batch (SINK_INSERT: ~1 MB or 1,000 rows; SINK_COPY: 256 KB).
+ *
+ * `shuffle` is the exception: the values of a shuffled column are permuted
+ * among the copied rows of its table, so before the table streams, a first
+ * pass reads (with the same subset SELECTs, in the same snapshot) that
+ * column and the row identity (the primary key, else every other column)
+ * and holds ONLY that column's non-NULL values, each with a 64-bit hash of
+ * its row (identity and value). Entries sorted by hash give every row a
+ * rank k independent of the read order; during the stream the row of rank
+ * k gets the value of rank masker_shuffle_index(m, n, k), a keyed
+ * permutation without fixed points: deterministic for the same key and
+ * data, the multiset of values kept, NULLs stay NULL. The memory held per
+ * shuffled column is its values plus 25 bytes a row, capped at
+ * SHUFFLE_MAX_BYTES: a table whose shuffled column needs more is refused
+ * (MB_ERR_INPUT naming table.column) before anything is written to it.
  */
 #include "config.h"
 
@@ -20,6 +34,8 @@
 #define INSERT_BATCH_BYTES (1 << 20)
 #define COPY_BATCH_BYTES (256 << 10)
 #define PROGRESS_EVERY 4096
+/* Memory one shuffled column may hold (values + 25 bytes a row). */
+#define SHUFFLE_MAX_BYTES ((size_t)256 << 20)
 
 /* ---- which spec applies to a column ---- */
 
@@ -90,8 +106,15 @@ int job_check_key_masks(const struct catalog *cat, const struct job_options *o,
 				int pc = cat_table_column_index(p, fk->ref_cols[k]);
 				if (pc < 0 || fk->col_idx[k] < 0)
 					continue;
-				if (masks(direct_spec(o, t, fk->cols[k])) &&
-				    !job_spec_for(cat, o, p, (size_t)pc))
+				const struct mask_spec *ks = job_spec_for(cat, o, p, (size_t)pc);
+				if (ks && str_eq(ks->action, "shuffle"))
+					return mb_err_set(err, MB_ERR_INPUT,
+							  "%s.%s.%s is shuffled but %s.%s.%s references it: a shuffle permutes"
+							  " rows of one table and cannot keep the foreign key; mask the key"
+							  " with a deterministic action (hash, uuid, scramble...)",
+							  p->schema, p->name, fk->ref_cols[k],
+							  t->schema, t->name, fk->cols[k]);
+				if (masks(direct_spec(o, t, fk->cols[k])) && !ks)
 					return mb_err_set(err, MB_ERR_INPUT,
 							  "%s.%s.%s is masked but the key it references, %s.%s.%s, is not: the foreign key would break; mask the key instead",
 							  t->schema, t->name, fk->cols[k],
@@ -116,6 +139,7 @@ int col_masks_build(const struct catalog *cat, const struct cat_table *t,
 		    struct col_mask **out, struct mb_err *err)
 {
 	struct col_mask *m = xcalloc(t->ncols + 1, sizeof(*m));
+	size_t bad = 0;
 	for (size_t i = 0; i < t->ncols; i++) {
 		m[i].entity_col = -1;
 		m[i].force_null = st && st->null_cols && st->null_cols[i];
@@ -129,8 +153,10 @@ int col_masks_build(const struct catalog *cat, const struct cat_table *t,
 					  t->schema, t->name, t->cols[i].name);
 		}
 		m[i].m = masker_new(s, o->key, err);
-		if (!m[i].m)
+		if (!m[i].m) {
+			bad = i;
 			goto fail;
+		}
 		if (o->customers)
 			masker_set_customers(m[i].m, o->customers);
 		if (masker_needs_row_context(m[i].m)) {
@@ -141,14 +167,18 @@ int col_masks_build(const struct catalog *cat, const struct cat_table *t,
 				if (m[i].entity_col < 0) {
 					mb_err_set(err, MB_ERR_INPUT,
 						   "entity column '%s' does not exist", ent);
+					bad = i;
 					goto fail;
 				}
 			} else if (expr) {
 				m[i].sql_expr = expr;
+			} else if (str_eq(masker_action(m[i].m), "shuffle")) {
+				m[i].shuffle = true;
 			} else {
 				mb_err_set(err, MB_ERR_INPUT,
 					   "action '%s' is not supported by the runner yet",
 					   masker_action(m[i].m));
+				bad = i;
 				goto fail;
 			}
 		}
@@ -156,7 +186,7 @@ int col_masks_build(const struct catalog *cat, const struct cat_table *t,
 	*out = m;
 	return 0;
 fail:
-	mb_err_prefix(err, "%s.%s.%s", t->schema, t->name, t->cols[0].name);
+	mb_err_prefix(err, "%s.%s.%s", t->schema, t->name, t->cols[bad].name);
 	col_masks_free(m, t->ncols);
 	return -1;
 }
@@ -224,6 +254,218 @@ static void copy_encode(struct strbuf *out, const char *s, size_t n)
 	}
 }
 
+/* ---- shuffle ---- */
+
+struct shuffle_entry {
+	uint64_t h;              /* hash of the row (identity and value) */
+	size_t off;              /* value in shuffle.vals */
+	size_t len;
+};
+
+struct shuffle {
+	size_t col;              /* position in tc->cols */
+	size_t *ident;           /* positions in tc->cols hashed with the value */
+	size_t nident;
+	uint64_t salt;           /* from the column name: columns are independent */
+	struct shuffle_entry *e; /* sorted by (h, value) */
+	size_t n, alloc;
+	struct strbuf vals;      /* the column's non-NULL values, back to back */
+	unsigned char *taken;    /* per entry: given to a row already */
+};
+
+static uint64_t fnv_add(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The row hash: the identity fields, then the value (never NULL here). */
+static uint64_t shuffle_hash(const struct shuffle *sh, const char *const *vals,
+			     const size_t *lens, const char *v, size_t vlen)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ sh->salt;
+	for (size_t k = 0; k < sh->nident; k++) {
+		const char *f = vals[k];
+		uint64_t len = f ? (uint64_t)lens[k] : UINT64_MAX;
+		h = fnv_add(h, &len, sizeof(len));
+		if (f)
+			h = fnv_add(h, f, lens[k]);
+	}
+	uint64_t len = vlen;
+	h = fnv_add(h, &len, sizeof(len));
+	h = fnv_add(h, v, vlen);
+	return mix64(h);
+}
+
+static int entry_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct shuffle_entry *x = a, *y = b;
+	const char *vals = ctx;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(vals + x->off, vals + y->off, n);
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static void shuffle_release(struct shuffle *sh)
+{
+	free(sh->ident);
+	free(sh->e);
+	free(sh->taken);
+	strbuf_release(&sh->vals);
+}
+
+/* Which fields identify a row: the primary key if every column of it is copied. */
+static void shuffle_identity(const struct table_copy *tc, struct shuffle *sh)
+{
+	const struct cat_table *t = tc->t;
+	sh->ident = xcalloc(tc->ncols + 1, sizeof(size_t));
+	sh->nident = 0;
+	for (size_t k = 0; k < t->pk.ncols; k++) {
+		size_t pos = SIZE_MAX;
+		for (size_t i = 0; i < tc->ncols; i++)
+			if (tc->cols[i] == t->pk.col_idx[k])
+				pos = i;
+		if (pos == SIZE_MAX) {
+			sh->nident = 0;
+			break;
+		}
+		sh->ident[sh->nident++] = pos;
+	}
+	if (sh->nident)
+		return;
+	/* No usable key: every column that is not itself shuffled. */
+	for (size_t i = 0; i < tc->ncols; i++)
+		if (!tc->masks[tc->cols[i]].shuffle)
+			sh->ident[sh->nident++] = i;
+}
+
+/*
+ * First pass for one shuffled column: reads identity + value of every
+ * planned row (the table's subset SELECTs, values as text), keeps the
+ * non-NULL values and sorts them by row hash.
+ */
+static int shuffle_load(struct table_copy *tc, struct shuffle *sh, struct mb_err *err)
+{
+	const struct cat_table *t = tc->t;
+	const struct cat_column *col = &t->cols[tc->cols[sh->col]];
+	struct strbuf list = STRBUF_INIT, sql = STRBUF_INIT;
+	const char **vals = xcalloc(sh->nident + 1, sizeof(*vals));
+	size_t *lens = xcalloc(sh->nident + 1, sizeof(*lens));
+	size_t cursor = 0;
+	int ret = -1, r;
+
+	for (size_t k = 0; k < sh->nident; k++) {
+		db_quote_ident(tc->src, &list, t->cols[tc->cols[sh->ident[k]]].name);
+		strbuf_addstr(&list, ", ");
+	}
+	db_quote_ident(tc->src, &list, col->name);
+	while ((r = subset_table_next_select(tc->plan, tc->pos, tc->src, list.buf,
+					     &cursor, &sql, err)) == 1) {
+		struct db_rows *rows = NULL;
+		if (db_query(tc->src, sql.buf, &rows, err) < 0)
+			goto cleanup;
+		while ((r = db_rows_next(rows, err)) == 1) {
+			const char *v = rows->values[sh->nident];
+			if (!v)
+				continue;
+			size_t vlen = rows->lengths[sh->nident];
+			for (size_t k = 0; k < sh->nident; k++) {
+				vals[k] = rows->values[k];
+				lens[k] = rows->values[k] ? rows->lengths[k] : 0;
+			}
+			ALLOC_GROW(sh->e, sh->n + 1, sh->alloc);
+			sh->e[sh->n] = (struct shuffle_entry){
+				.h = shuffle_hash(sh, vals, lens, v, vlen),
+				.off = sh->vals.len, .len = vlen,
+			};
+			sh->n++;
+			strbuf_add(&sh->vals, v, vlen);
+			if (sh->vals.len + sh->n * (sizeof(struct shuffle_entry) + 1) >
+			    SHUFFLE_MAX_BYTES) {
+				db_rows_close(rows);
+				ret = -2; /* complete message */
+				mb_err_set(err, MB_ERR_INPUT,
+					   "%s.%s.%s: shuffle holds the column's values in memory and"
+					   " they exceed %zu MiB after %zu rows: copy a smaller subset"
+					   " of the table or use another action",
+					   t->schema, t->name, col->name,
+					   SHUFFLE_MAX_BYTES >> 20, sh->n);
+				goto cleanup;
+			}
+			if (tc->cancel && *tc->cancel) {
+				db_rows_close(rows);
+				mb_err_set(err, MB_ERR_CANCELLED, "cancelled");
+				goto cleanup;
+			}
+		}
+		db_rows_close(rows);
+		if (r < 0)
+			goto cleanup;
+	}
+	if (r < 0)
+		goto cleanup;
+	qsort_r(sh->e, sh->n, sizeof(*sh->e), entry_cmp, sh->vals.buf);
+	sh->taken = xcalloc(sh->n + 1, 1);
+	ret = 0;
+cleanup:
+	if (ret == -1 && err->kind != MB_ERR_CANCELLED)
+		mb_err_prefix(err, "%s.%s.%s: reading the column to shuffle",
+			      t->schema, t->name, col->name);
+	free(vals);
+	free(lens);
+	strbuf_release(&list);
+	strbuf_release(&sql);
+	return ret < 0 ? -1 : 0;
+}
+
+/* The value row `vals` (this row's identity fields) gets: NULL stays NULL. */
+static int shuffle_pick(struct masker *m, const struct table_copy *tc,
+			struct shuffle *sh, const char *const *vals,
+			const size_t *lens, const char *v, size_t vlen,
+			const char **out, size_t *outlen, struct mb_err *err)
+{
+	uint64_t h = shuffle_hash(sh, vals, lens, v, vlen);
+	size_t lo = 0, hi = sh->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sh->e[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Equal hashes: rows identical in identity and value; take the first free. */
+	while (lo < sh->n && sh->e[lo].h == h &&
+	       (sh->taken[lo] || sh->e[lo].len != vlen ||
+		memcmp(sh->vals.buf + sh->e[lo].off, v, vlen) != 0))
+		lo++;
+	if (lo >= sh->n || sh->e[lo].h != h)
+		return mb_err_set(err, MB_ERR_DB,
+				  "%s.%s.%s: a row to shuffle was not seen by the first pass"
+				  " (the source changed outside the run's snapshot)",
+				  tc->t->schema, tc->t->name,
+				  tc->t->cols[tc->cols[sh->col]].name);
+	sh->taken[lo] = 1;
+	const struct shuffle_entry *to = &sh->e[masker_shuffle_index(m, sh->n, lo)];
+	*out = sh->vals.buf + to->off;
+	*outlen = to->len;
+	return 0;
+}
+
 /* ---- the pipeline ---- */
 
 struct field {
@@ -250,7 +492,51 @@ struct pipe {
 	 * as X'..' literals and stay blobs in the target and the dump.
 	 */
 	bool blob_flags;
+	bool *need_dec;             /* COPY source: fields decoded before use */
+	struct shuffle *sh;         /* shuffled columns */
+	size_t nsh;
+	const char **sh_vals;       /* scratch: identity fields of one row */
+	size_t *sh_lens;
+	const char **sh_out;        /* scratch: picked values, one per shuffle */
+	size_t *sh_outlen;
 };
+
+/*
+ * Shuffled columns of the current row: every pick is computed from the
+ * row's source values before any is written (a shuffled column may be
+ * another's identity), and before the other columns are masked.
+ */
+static int shuffle_row(struct pipe *p)
+{
+	struct table_copy *tc = p->tc;
+	for (size_t s = 0; s < p->nsh; s++) {
+		struct shuffle *sh = &p->sh[s];
+		const struct field *f = &p->f[sh->col];
+		p->sh_out[s] = NULL;
+		p->sh_outlen[s] = 0;
+		if (!f->val)
+			continue;
+		for (size_t k = 0; k < sh->nident; k++) {
+			p->sh_vals[k] = p->f[sh->ident[k]].val;
+			p->sh_lens[k] = p->f[sh->ident[k]].len;
+		}
+		if (shuffle_pick(tc->masks[tc->cols[sh->col]].m, tc, sh, p->sh_vals,
+				 p->sh_lens, f->val, f->len, &p->sh_out[s],
+				 &p->sh_outlen[s], p->err) < 0)
+			return -1;
+	}
+	for (size_t s = 0; s < p->nsh; s++) {
+		struct field *f = &p->f[p->sh[s].col];
+		if (!f->val)
+			continue;
+		f->val = p->sh_out[s];
+		f->len = p->sh_outlen[s];
+	}
+	return 0;
+}
+
+/* Masks the row's fields: shuffles first, then every other masked column. */
+static int mask_row(struct pipe *p);
 
 static int flush_batch(struct pipe *p)
 {
@@ -318,7 +604,7 @@ static int mask_field(struct pipe *p, size_t i, struct strbuf *store)
 		p->f[i].val = NULL;
 		return 0;
 	}
-	if (!cm->m || cm->sql_expr)
+	if (!cm->m || cm->sql_expr || cm->shuffle)
 		return 0;
 	strbuf_reset(store);
 	if (cm->entity_col >= 0) {
@@ -345,6 +631,17 @@ static bool col_masked(const struct table_copy *tc, size_t i)
 {
 	const struct col_mask *cm = &tc->masks[tc->cols[i]];
 	return cm->force_null || (cm->m && !cm->sql_expr);
+}
+
+static int mask_row(struct pipe *p)
+{
+	struct table_copy *tc = p->tc;
+	if (p->nsh && shuffle_row(p) < 0)
+		return -1;
+	for (size_t c = 0; c < tc->ncols; c++)
+		if (col_masked(tc, c) && mask_field(p, c, &p->dec[tc->ncols + c]) < 0)
+			return -1;
+	return 0;
 }
 
 /* Appends one row (fields decoded or raw) to the batch in the sink's form. */
@@ -436,27 +733,17 @@ static int on_copy_chunk(void *ctx, const char *buf, size_t len)
 	if (i != tc->ncols)
 		return mb_err_set(p->err, MB_ERR_DB, "%s.%s: unexpected COPY row shape",
 				  tc->t->schema, tc->t->name);
-	/* Decode what is masked or is an entity of a masked column. */
+	/* Decode what is masked, an entity of a masked column or a shuffle identity. */
 	for (size_t c = 0; c < tc->ncols; c++) {
-		const struct col_mask *cm = &tc->masks[tc->cols[c]];
-		/* INSERT sinks quote decoded values: decode every column. */
-		bool need = col_masked(tc, c) || tc->sink == SINK_INSERT ||
-			    tc->sink == SINK_FILE_INSERT;
-		for (size_t o = 0; o < tc->ncols && !need; o++)
-			if (tc->masks[tc->cols[o]].entity_col == tc->cols[c] &&
-			    tc->masks[tc->cols[o]].m)
-				need = true;
-		(void)cm;
-		if (need && p->f[c].val && memchr(p->f[c].raw, '\\', p->f[c].rawlen)) {
+		if (p->need_dec[c] && p->f[c].val && memchr(p->f[c].raw, '\\', p->f[c].rawlen)) {
 			copy_decode(p->f[c].raw, p->f[c].rawlen,
 				    tc->src->drv->engine == DB_ENGINE_MYSQL, &p->dec[c]);
 			p->f[c].val = p->dec[c].buf;
 			p->f[c].len = p->dec[c].len;
 		}
 	}
-	for (size_t c = 0; c < tc->ncols; c++)
-		if (col_masked(tc, c) && mask_field(p, c, &p->dec[tc->ncols + c]) < 0)
-			return -1;
+	if (mask_row(p) < 0)
+		return -1;
 	if (emit_row(p, true) < 0)
 		return -1;
 	return after_row(p);
@@ -481,12 +768,7 @@ static int read_rows(struct pipe *p, const char *sql)
 			p->f[c].blob = p->blob_flags && rows->values[tc->ncols + c] &&
 				       str_eq(rows->values[tc->ncols + c], "1");
 		}
-		for (size_t c = 0; c < tc->ncols; c++)
-			if (col_masked(tc, c) && mask_field(p, c, &p->dec[tc->ncols + c]) < 0) {
-				r = -1;
-				break;
-			}
-		if (r < 0 || emit_row(p, false) < 0 || after_row(p) < 0) {
+		if (mask_row(p) < 0 || emit_row(p, false) < 0 || after_row(p) < 0) {
 			r = -1;
 			break;
 		}
@@ -509,6 +791,44 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 		strbuf_init(&p.dec[i], 0);
 	strbuf_init(&p.masked, 0);
 	strbuf_init(&p.batch, 0);
+
+	/* Which fields a COPY source decodes (INSERT sinks quote decoded values). */
+	p.need_dec = xcalloc(tc->ncols + 1, sizeof(bool));
+	for (size_t c = 0; c < tc->ncols; c++) {
+		p.need_dec[c] = col_masked(tc, c) || tc->sink == SINK_INSERT ||
+				tc->sink == SINK_FILE_INSERT;
+		for (size_t o = 0; o < tc->ncols; o++)
+			if (tc->masks[tc->cols[o]].entity_col == tc->cols[c] &&
+			    tc->masks[tc->cols[o]].m)
+				p.need_dec[c] = true;
+	}
+	/* Shuffled columns: the first pass, before anything is written. */
+	for (size_t c = 0; c < tc->ncols; c++)
+		if (tc->masks[tc->cols[c]].shuffle && !tc->masks[tc->cols[c]].force_null)
+			p.nsh++;
+	if (p.nsh) {
+		p.sh = xcalloc(p.nsh, sizeof(*p.sh));
+		p.sh_vals = xcalloc(tc->ncols + 1, sizeof(*p.sh_vals));
+		p.sh_lens = xcalloc(tc->ncols + 1, sizeof(*p.sh_lens));
+		p.sh_out = xcalloc(p.nsh, sizeof(*p.sh_out));
+		p.sh_outlen = xcalloc(p.nsh, sizeof(*p.sh_outlen));
+		size_t s = 0;
+		for (size_t c = 0; c < tc->ncols; c++) {
+			const struct col_mask *cm = &tc->masks[tc->cols[c]];
+			if (!cm->shuffle || cm->force_null)
+				continue;
+			struct shuffle *sh = &p.sh[s++];
+			strbuf_init(&sh->vals, 0);
+			sh->col = c;
+			sh->salt = fnv_add(0, tc->t->cols[tc->cols[c]].name,
+					   strlen(tc->t->cols[tc->cols[c]].name));
+			shuffle_identity(tc, sh);
+			for (size_t k = 0; k < sh->nident; k++)
+				p.need_dec[sh->ident[k]] = true;
+			if (shuffle_load(tc, sh, err) < 0)
+				goto cleanup;
+		}
+	}
 
 	for (size_t i = 0; i < tc->ncols; i++) {
 		const struct cat_column *c = &tc->t->cols[tc->cols[i]];
@@ -597,13 +917,25 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 	ret = 0;
 cleanup:
 	if (p.copy_started && tc->sink == SINK_COPY) {
+		/* Abort the load (drivers that can roll the statement back do). */
 		struct mb_err ignore = MB_ERR_INIT;
+		int was = tc->dst->cancel;
+		tc->dst->cancel = 1;
 		db_copy_in_end(tc->dst, &ignore);
+		tc->dst->cancel = was;
 	}
 	if (ret < 0 && err->kind != MB_ERR_CANCELLED)
 		mb_err_prefix(err, "%s.%s", tc->t->schema, tc->t->name);
 	for (size_t i = 0; i < 2 * tc->ncols; i++)
 		strbuf_release(&p.dec[i]);
+	for (size_t s = 0; p.sh && s < p.nsh; s++)
+		shuffle_release(&p.sh[s]);
+	free(p.sh);
+	free(p.sh_vals);
+	free(p.sh_lens);
+	free(p.sh_out);
+	free(p.sh_outlen);
+	free(p.need_dec);
 	free(p.dec);
 	free(p.f);
 	strbuf_release(&p.masked);

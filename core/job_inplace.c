@@ -982,6 +982,30 @@ cleanup:
 	return ret;
 }
 
+/*
+ * `shuffle` permutes a column among the kept rows; the in-place strategy
+ * masks value by value, so it refuses such a rule before touching anything.
+ */
+static int refuse_shuffle(const struct catalog *cat, const struct job_options *o,
+			  struct mb_err *err)
+{
+	for (size_t i = 0; i < cat->ntables; i++) {
+		const struct cat_table *t = &cat->tables[i];
+		if (t->is_view)
+			continue;
+		for (size_t c = 0; c < t->ncols; c++) {
+			const struct mask_spec *s = job_spec_for(cat, o, t, c);
+			if (s && str_eq(s->action, "shuffle"))
+				return mb_err_set(err, MB_ERR_INPUT,
+						  "%s.%s.%s: shuffle is not supported by the in-place strategy"
+						  " (it permutes the column among all kept rows): run without"
+						  " --in-place (the copy strategy shuffles) or use another action",
+						  t->schema, t->name, t->cols[c].name);
+		}
+	}
+	return 0;
+}
+
 int job_run_in_place(struct db_conn *conn, const struct catalog *cat,
 		     struct subset_plan *plan, const struct job_options *o,
 		     struct job_result *res, struct mb_err *err)
@@ -1011,7 +1035,8 @@ int job_run_in_place(struct db_conn *conn, const struct catalog *cat,
 		mb_err_set(err, MB_ERR_USAGE, "in-place needs a database, not a dump file");
 		goto done;
 	}
-	if (job_check_key_masks(cat, o, err) < 0)
+	if (job_check_key_masks(cat, o, err) < 0 || refuse_shuffle(cat, o, err) < 0 ||
+	    job_after_check(o, ip.engine, err) < 0)
 		goto done;
 	if (db_open(o->target_text, DB_MODE_TARGET, &ip.c, err) < 0)
 		goto done;
@@ -1042,8 +1067,10 @@ int job_run_in_place(struct db_conn *conn, const struct catalog *cat,
 		struct mb_err ignore = MB_ERR_INIT;
 		db_exec(ip.c, ip.engine == DB_ENGINE_MYSQL ? "SELECT 1" : "ANALYZE", &ignore);
 	}
-	if (job_run_after(ip.o, err) < 0)
+	if (job_run_after(ip.o, ip.c, err) < 0) {
+		outcome = "after_failed";
 		goto done;
+	}
 	if (o->verify) {
 		report(&ip, "verify", NULL);
 		if (verify_in_place(&ip, err) < 0)

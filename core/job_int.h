@@ -6,6 +6,7 @@
  *   job_dump.c    dump files: temporary name, gzip pipe, retention
  *   job_verify.c  the leak re-scan
  *   job_runs.c    the workspace module "runs"
+ *   job_after.c   the after-load steps: shell commands and SQL files
  *   job.c         the orchestration: checks, staging, swap, parallel
  */
 #ifndef MB_JOB_INT_H
@@ -61,6 +62,7 @@ struct col_mask {
 	int entity_col;           /* date_shift entity: column position, -1 */
 	bool force_null;          /* FK to a truncated table */
 	const char *sql_expr;     /* `sql` action: evaluated by the source */
+	bool shuffle;             /* `shuffle`: permuted among the copied rows */
 };
 
 /* Where rows go. */
@@ -145,7 +147,23 @@ int job_runs_start(struct workspace *ws, const struct job_options *o,
 int job_runs_finish(struct workspace *ws, int64_t run_id, const char *outcome,
 		    const struct job_result *res, struct mb_err *err);
 
-/* Runs the --after commands in order with MB_TARGET set; stops at the first failure. */
-int job_run_after(const struct job_options *o, struct mb_err *err);
+/*
+ * Runs the after-load steps in order on a database target: shell commands
+ * with MB_TARGET set, SQL files (job_after_is_sql) statement by statement
+ * on `target` with their parameters quoted by it. Stops at the first
+ * failure: MB_ERR_PROBLEM naming the command or file:line.
+ */
+int job_run_after(const struct job_options *o, struct db_conn *target,
+		  struct mb_err *err);
+
+/*
+ * Runs one SQL file: each statement with its parameters replaced by
+ * literals quoted by `q` (a connection of `engine`), through `exec` (the
+ * target connection, or the dump being written).
+ */
+typedef int (*job_exec_fn)(void *ctx, const char *sql, struct mb_err *err);
+int job_after_sql(const struct job_options *o, enum db_engine engine,
+		  const char *path, struct db_conn *q, job_exec_fn exec,
+		  void *ctx, struct mb_err *err);
 
 #endif

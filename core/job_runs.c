@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/job_int.h"
@@ -25,6 +26,8 @@ static const struct ws_migration runs_migrations[] = {
 	  "  schema_name TEXT NOT NULL, table_name TEXT NOT NULL,\n"
 	  "  rows INTEGER NOT NULL, bytes INTEGER NOT NULL,\n"
 	  "  PRIMARY KEY(run_id, schema_name, table_name));\n" },
+	/* Why a run ended as it did ("refused": the gate's count; names only). */
+	{ 2, "ALTER TABLE runs ADD COLUMN note TEXT;\n" },
 };
 
 int job_runs_migrate(struct workspace *ws, struct mb_err *err)
@@ -120,4 +123,63 @@ int job_runs_finish(struct workspace *ws, int64_t run_id, const char *outcome,
 fail:
 	ws_rollback(ws);
 	return -1;
+}
+
+/* A display form of an address (never a password), or a placeholder. */
+static char *display_of(const char *text)
+{
+	struct db_url u;
+	struct mb_err ignore = MB_ERR_INIT;
+	char *d;
+	if (!text)
+		return xstrdup("");
+	if (job_target_is_dump(text))
+		return xstrdup(text + (str_starts_with(text, "file://") ? 7 : 0));
+	memset(&u, 0, sizeof(u));
+	if (db_url_parse(text, &u, &ignore) < 0) {
+		db_url_release(&u);
+		return xstrdup("(unparsable address)");
+	}
+	d = xstrdup(u.display);
+	db_url_release(&u);
+	return d;
+}
+
+int job_record_refusal(struct workspace *ws, const struct job_options *o,
+		       const char *note, int64_t *run_id, struct mb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char *src = display_of(o->source_text), *tgt = display_of(o->target_text);
+	char ts[32];
+	int ret = -1;
+
+	*run_id = 0;
+	if (job_runs_migrate(ws, err) < 0)
+		goto cleanup;
+	if (ws_prepare(ws, "INSERT INTO runs(started_at, ended_at, source, target,"
+		       " outcome, rules_hash, approvers, allow_unreviewed, rows, bytes,"
+		       " seconds, note) VALUES (?, ?, ?, ?, 'refused', ?, ?, ?, 0, 0, 0, ?)",
+		       &st, err) < 0)
+		goto cleanup;
+	now_iso(ts, sizeof(ts));
+	sqlite3_bind_text(st, 1, ts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, ts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, src, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, tgt, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, o->rules_hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, o->approvers, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 7, o->allow_unreviewed ? 1 : 0);
+	sqlite3_bind_text(st, 8, note, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ws_fail(ws, err, "cannot record the refused run");
+		goto cleanup;
+	}
+	*run_id = sqlite3_last_insert_rowid(ws->db);
+	ret = 0;
+cleanup:
+	free(src);
+	free(tgt);
+	return ret;
 }

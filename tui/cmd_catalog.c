@@ -40,20 +40,14 @@ int cmd_catalog(int argc, char **argv, const struct global_opts *g)
 			format = v;
 		} else if (!strcmp(argv[i], "--no-save")) {
 			save = false;
-		} else if (opt_missing_value) {
-			return usage_error(catalog_usage, "%s needs a value", opt_missing_value);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error(catalog_usage, "unknown option '%s'", argv[i]);
-		} else if (!source) {
-			source = argv[i];
-		} else {
-			return usage_error(catalog_usage, "unexpected argument '%s'", argv[i]);
+		} else if ((rc = opt_positional(catalog_usage, argv[i], (const char **[]){ &source, NULL }))) {
+			return rc;
 		}
 	}
 	if (!source)
 		return usage_error(catalog_usage, "missing SOURCE");
-	if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json"))
-		return usage_error(catalog_usage, "unknown format '%s' (table, tsv or json)", format);
+	if ((rc = opt_format_check(catalog_usage, format)))
+		return rc;
 
 	catalog_init(&cat, DB_ENGINE_NONE);
 	if (db_open(source, DB_MODE_SOURCE, &conn, &err) ||
@@ -71,8 +65,7 @@ int cmd_catalog(int argc, char **argv, const struct global_opts *g)
 		catalog_to_tsv(&cat, &out);
 	else
 		catalog_to_table(&cat, &out);
-	fwrite(out.buf, 1, out.len, stdout);
-	rc = fflush(stdout) ? 3 : 0;
+	rc = write_stdout(&out);
 	goto done;
 fail:
 	rc = report_error(&err);

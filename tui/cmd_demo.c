@@ -58,12 +58,8 @@ int cmd_demo(int argc, char **argv, const struct global_opts *g)
 			path_only = true;
 		} else if ((v = opt_value(argc, argv, &i, "--workspace"))) {
 			workspace = v;
-		} else if (opt_missing_value) {
-			return usage_error(demo_usage, "%s needs a value", opt_missing_value);
-		} else if (argv[i][0] == '-') {
-			return usage_error(demo_usage, "unknown option '%s'", argv[i]);
 		} else {
-			return usage_error(demo_usage, "unexpected argument '%s'", argv[i]);
+			return opt_positional(demo_usage, argv[i], (const char **[]){ NULL });
 		}
 	}
 

@@ -104,20 +104,14 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 			format = v;
 		} else if (!strcmp(argv[i], "--exact")) {
 			exact = true;
-		} else if (opt_missing_value) {
-			return usage_error(plan_usage, "%s needs a value", opt_missing_value);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error(plan_usage, "unknown option '%s'", argv[i]);
-		} else if (!source) {
-			source = argv[i];
-		} else {
-			return usage_error(plan_usage, "unexpected argument '%s'", argv[i]);
+		} else if ((rc = opt_positional(plan_usage, argv[i], (const char **[]){ &source, NULL }))) {
+			return rc;
 		}
 	}
 	if (!source)
 		return usage_error(plan_usage, "missing SOURCE");
-	if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json"))
-		return usage_error(plan_usage, "unknown format '%s' (table, tsv or json)", format);
+	if ((rc = opt_format_check(plan_usage, format)))
+		return rc;
 
 	if (plan_setup_open(&ps, source, g, true, &err) < 0)
 		goto fail;
@@ -129,8 +123,7 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 		subset_plan_to_tsv(&ps.plan, &out);
 	else
 		subset_plan_to_table(&ps.plan, &out);
-	fwrite(out.buf, 1, out.len, stdout);
-	rc = fflush(stdout) ? 3 : 0;
+	rc = write_stdout(&out);
 	goto done;
 fail:
 	rc = report_error(&err);

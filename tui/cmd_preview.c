@@ -75,16 +75,9 @@ int cmd_preview(int argc, char **argv, const struct global_opts *g)
 			key_file = v;
 		} else if ((v = opt_value(argc, argv, &i, "--format"))) {
 			format = v;
-		} else if (opt_missing_value) {
-			return usage_error(preview_usage, "%s needs a value", opt_missing_value);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error(preview_usage, "unknown option '%s'", argv[i]);
-		} else if (!source) {
-			source = argv[i];
-		} else if (!table) {
-			table = argv[i];
-		} else {
-			return usage_error(preview_usage, "unexpected argument '%s'", argv[i]);
+		} else if ((rc = opt_positional(preview_usage, argv[i],
+						(const char **[]){ &source, &table, NULL }))) {
+			return rc;
 		}
 	}
 	if (!source || !table)
@@ -177,8 +170,7 @@ int cmd_preview(int argc, char **argv, const struct global_opts *g)
 	}
 	if (r < 0)
 		goto fail;
-	fwrite(out.buf, 1, out.len, stdout);
-	rc = fflush(stdout) ? 3 : 0;
+	rc = write_stdout(&out);
 	goto done;
 fail:
 	rc = report_error(&err);

@@ -32,7 +32,12 @@ static const char run_usage[] =
 	"  --allow-unreviewed    run although columns are unreviewed (recorded)\n"
 	"  --force               overwrite a non-empty target maskbench did not create\n"
 	"  --keep N              dump targets: stamp the name, keep the newest N\n"
-	"  --after CMD           run CMD after the load (MB_TARGET is set); repeatable\n"
+	"  --after CMD|FILE.sql  after the swap, run a shell command (MB_TARGET is\n"
+	"                        set) or an SQL file (an existing FILE ending in .sql)\n"
+	"                        on the target; repeatable, run in order; a failing\n"
+	"                        step fails the run (the new target stays in place)\n"
+	"  --param NAME=VALUE    a value for :NAME in the --after SQL files, quoted as\n"
+	"                        a literal by the target's engine; repeatable\n"
 	"  --key-file FILE       masking key (else MASKBENCH_KEY)\n"
 	"  --customers FILE      customer names for verify (one a line)\n"
 	"  --no-verify           skip the verify step\n"
@@ -117,8 +122,8 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 {
 	const char *source = NULL, *target = NULL, *key_file = NULL;
 	const char *customers_file = NULL, *progress = "auto";
-	const char **after = NULL;
-	size_t nafter = 0;
+	const char **after = NULL, **params = NULL;
+	size_t nafter = 0, nparams = 0;
 	int jobs = 1, keep = 0;
 	bool allow_unreviewed = false, force = false, verify = true, in_place = false;
 	struct mb_err err = MB_ERR_INIT;
@@ -140,6 +145,7 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 		if (opt_is_help(argv[i])) {
 			fputs(run_usage, stdout);
 			free(after);
+			free(params);
 			return 0;
 		} else if ((v = opt_value(argc, argv, &i, "--jobs"))) {
 			long n;
@@ -147,6 +153,7 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 				jobs = (int)n;
 			} else {
 				free(after);
+				free(params);
 				return usage_error(run_usage, "--jobs wants 1..64");
 			}
 		} else if ((v = opt_value(argc, argv, &i, "--keep"))) {
@@ -155,11 +162,15 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 				keep = (int)n;
 			} else {
 				free(after);
+				free(params);
 				return usage_error(run_usage, "--keep wants a positive number");
 			}
 		} else if ((v = opt_value(argc, argv, &i, "--after"))) {
 			after = xrealloc(after, (nafter + 1) * sizeof(*after));
 			after[nafter++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--param"))) {
+			params = xrealloc(params, (nparams + 1) * sizeof(*params));
+			params[nparams++] = v;
 		} else if ((v = opt_value(argc, argv, &i, "--key-file"))) {
 			key_file = v;
 		} else if ((v = opt_value(argc, argv, &i, "--customers"))) {
@@ -176,9 +187,11 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 			in_place = true;
 		} else if (opt_missing_value) {
 			free(after);
+			free(params);
 			return usage_error(run_usage, "%s needs a value", opt_missing_value);
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			free(after);
+			free(params);
 			return usage_error(run_usage, "unknown option '%s'", argv[i]);
 		} else if (!source) {
 			source = argv[i];
@@ -186,6 +199,7 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 			target = argv[i];
 		} else {
 			free(after);
+			free(params);
 			return usage_error(run_usage, "unexpected argument '%s'", argv[i]);
 		}
 	}
@@ -193,11 +207,19 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 		target = source;
 	if (!source || !target) {
 		free(after);
+		free(params);
 		return usage_error(run_usage, "missing %s", source ? "TARGET" : "SOURCE");
 	}
 
 	if (plan_setup_open(&ps, source, g, true, &err) < 0)
 		goto fail;
+	{
+		/* --after SQL files and --param: a usage error before anything runs. */
+		struct job_options chk = { .after = after, .nafter = nafter,
+					   .params = params, .nparams = nparams };
+		if (job_after_check(&chk, ps.src->drv->engine, &err) < 0)
+			goto fail;
+	}
 
 	/* The gate, over the tables that get rows. */
 	tables = xcalloc(ps.plan.ntables + 1, sizeof(*tables));
@@ -226,9 +248,25 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 		if (gate.n > 50)
 			fprintf(stderr, "maskbench: ... and %zu more\n", gate.n - 50);
 		if (!allow_unreviewed) {
+			/* Recorded as a refused run: counts and names only. */
+			struct mb_err e2 = MB_ERR_INIT;
+			char *note = xasprintf("%zu unreviewed columns (first: %s.%s.%s)", gate.n,
+					       gate.items[0].schema, gate.items[0].table,
+					       gate.items[0].column);
+			struct job_options ro = { .source_text = source, .target_text = target };
+			int64_t run_id = 0;
+			if (rules_hash(ps.ws, hash, &e2) == 0)
+				ro.rules_hash = hash;
+			approvers = rules_approvers(ps.ws, &e2);
+			ro.approvers = approvers;
+			if (job_record_refusal(ps.ws, &ro, note, &run_id, &e2) < 0)
+				fprintf(stderr, "maskbench: %s\n", e2.msg);
+			free(note);
 			mb_err_set(&err, MB_ERR_PROBLEM,
 				   "%zu columns of copied tables are not reviewed: review them or pass --allow-unreviewed",
 				   gate.n);
+			if (run_id)
+				mb_err_prefix(&err, "run %lld refused", (long long)run_id);
 			goto fail;
 		}
 	}
@@ -270,6 +308,7 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 		.source_text = source, .target_text = target, .jobs = jobs,
 		.force = force, .allow_unreviewed = allow_unreviewed,
 		.verify = verify, .keep = keep, .after = after, .nafter = nafter,
+		.params = params, .nparams = nparams,
 		.rules = jr.rules, .nrules = jr.nrules, .key = key,
 		.patterns = patterns, .customers = customers,
 		.cancel = &run_cancel, .progress = on_progress, .progress_ctx = &pst,
@@ -285,6 +324,8 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 
+	for (size_t i = 0; i < res.nskipped_views; i++)
+		fprintf(stderr, "maskbench: view skipped: %s\n", res.skipped_views[i]);
 	for (size_t i = 0; i < res.nleaks; i++)
 		fprintf(stderr, "maskbench: leak: %s.%s.%s: %lld values (%s)\n",
 			res.leaks[i].schema, res.leaks[i].table, res.leaks[i].column,
@@ -311,6 +352,7 @@ done:
 	free(approvers);
 	free(tables);
 	free(after);
+	free(params);
 	plan_setup_close(&ps);
 	return rc;
 }

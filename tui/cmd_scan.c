@@ -35,17 +35,6 @@ static const char scan_usage[] =
 	"  --full               read whole columns instead of a sample\n"
 	"  --timeout SECONDS    per-statement time limit (default 30)\n";
 
-static int parse_size(const char *s, size_t lo, size_t hi, size_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
-		return -1;
-	*out = (size_t)v;
-	return 0;
-}
-
 int cmd_scan(int argc, char **argv, const struct global_opts *g)
 {
 	const char *source = NULL, *format = "table";
@@ -57,7 +46,7 @@ int cmd_scan(int argc, char **argv, const struct global_opts *g)
 	struct scan_result res;
 	struct strbuf out = STRBUF_INIT;
 	int64_t source_id;
-	size_t timeout_s = SCAN_DEFAULT_TIMEOUT_MS / 1000;
+	long sample = 0, timeout_s = SCAN_DEFAULT_TIMEOUT_MS / 1000;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -72,29 +61,24 @@ int cmd_scan(int argc, char **argv, const struct global_opts *g)
 		} else if ((v = opt_value(argc, argv, &i, "--customers-sql"))) {
 			opt.customers_sql = v;
 		} else if ((v = opt_value(argc, argv, &i, "--sample"))) {
-			if (parse_size(v, 1, 10000000, &opt.sample))
+			if (!opt_number(v, 1, 10000000, &sample))
 				return usage_error(scan_usage, "--sample needs a number from 1 to 10000000");
 		} else if ((v = opt_value(argc, argv, &i, "--timeout"))) {
-			if (parse_size(v, 1, 86400, &timeout_s))
+			if (!opt_number(v, 1, 86400, &timeout_s))
 				return usage_error(scan_usage, "--timeout needs seconds from 1 to 86400");
 		} else if (!strcmp(argv[i], "--full")) {
 			opt.full = true;
-		} else if (opt_missing_value) {
-			return usage_error(scan_usage, "%s needs a value", opt_missing_value);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error(scan_usage, "unknown option '%s'", argv[i]);
-		} else if (!source) {
-			source = argv[i];
-		} else {
-			return usage_error(scan_usage, "unexpected argument '%s'", argv[i]);
+		} else if ((rc = opt_positional(scan_usage, argv[i], (const char **[]){ &source, NULL }))) {
+			return rc;
 		}
 	}
 	if (!source)
 		return usage_error(scan_usage, "missing SOURCE");
-	if (strcmp(format, "table") && strcmp(format, "tsv") && strcmp(format, "json"))
-		return usage_error(scan_usage, "unknown format '%s' (table, tsv or json)", format);
+	if ((rc = opt_format_check(scan_usage, format)))
+		return rc;
 	if (opt.customers_file && opt.customers_sql)
 		return usage_error(scan_usage, "--customers and --customers-sql exclude each other");
+	opt.sample = (size_t)sample;
 	opt.timeout_ms = (unsigned)(timeout_s * 1000);
 	opt.source = source;
 
@@ -114,8 +98,7 @@ int cmd_scan(int argc, char **argv, const struct global_opts *g)
 		scan_result_to_tsv(&res, &out);
 	else
 		scan_result_to_table(&res, &out);
-	fwrite(out.buf, 1, out.len, stdout);
-	rc = fflush(stdout) ? 3 : 0;
+	rc = write_stdout(&out);
 	goto done;
 fail:
 	rc = report_error(&err);

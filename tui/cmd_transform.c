@@ -89,7 +89,7 @@ static int run_shuffle(struct masker *m, FILE *in, FILE *out)
 
 int cmd_transform(int argc, char **argv, const struct global_opts *g)
 {
-	const char *key_file = NULL, *customers = NULL;
+	const char *key_file = NULL, *customers = NULL, *action = NULL;
 	bool demo = false, with_entity = false;
 	struct mask_spec spec = MASK_SPEC_INIT;
 	struct mb_err err = MB_ERR_INIT;
@@ -129,19 +129,13 @@ int cmd_transform(int argc, char **argv, const struct global_opts *g)
 			demo = true;
 		} else if (!strcmp(argv[i], "--with-entity")) {
 			with_entity = true;
-		} else if (opt_missing_value) {
-			rc = usage_error(transform_usage, "%s needs a value", opt_missing_value);
-			goto done;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			rc = usage_error(transform_usage, "unknown option '%s'", argv[i]);
-			goto done;
-		} else if (!spec.action) {
-			mask_spec_set_action(&spec, argv[i]);
-		} else {
-			rc = usage_error(transform_usage, "unexpected argument '%s'", argv[i]);
+		} else if ((rc = opt_positional(transform_usage, argv[i],
+						(const char **[]){ &action, NULL }))) {
 			goto done;
 		}
 	}
+	if (action)
+		mask_spec_set_action(&spec, action);
 	if (!spec.action) {
 		rc = usage_error(transform_usage, "missing ACTION (see --list)");
 		goto done;

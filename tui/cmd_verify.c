@@ -73,14 +73,9 @@ int cmd_verify(int argc, char **argv, const struct global_opts *g)
 			customers_file = v;
 		} else if (!strcmp(argv[i], "--all-text")) {
 			all_text = true;
-		} else if (opt_missing_value) {
-			return usage_error(verify_usage, "%s needs a value", opt_missing_value);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_error(verify_usage, "unknown option '%s'", argv[i]);
-		} else if (!target) {
-			target = argv[i];
-		} else {
-			return usage_error(verify_usage, "unexpected argument '%s'", argv[i]);
+		} else if ((rc = opt_positional(verify_usage, argv[i],
+						(const char **[]){ &target, NULL }))) {
+			return rc;
 		}
 	}
 	if (!target)

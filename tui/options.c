@@ -35,6 +35,34 @@ const char *opt_value(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+int opt_positional(const char *usage, const char *arg, const char **const *slots)
+{
+	if (opt_missing_value)
+		return usage_error(usage, "%s needs a value", opt_missing_value);
+	if (arg[0] == '-' && arg[1])
+		return usage_error(usage, "unknown option '%s'", arg);
+	for (; *slots; slots++) {
+		if (!**slots) {
+			**slots = arg;
+			return 0;
+		}
+	}
+	return usage_error(usage, "unexpected argument '%s'", arg);
+}
+
+int opt_format_check(const char *usage, const char *format)
+{
+	if (str_eq(format, "table") || str_eq(format, "tsv") || str_eq(format, "json"))
+		return 0;
+	return usage_error(usage, "unknown format '%s' (table, tsv or json)", format);
+}
+
+int write_stdout(const struct strbuf *out)
+{
+	fwrite(out->buf, 1, out->len, stdout);
+	return fflush(stdout) || ferror(stdout) ? 3 : 0;
+}
+
 bool opt_number(const char *v, long min, long max, long *out)
 {
 	char *end;

@@ -298,3 +298,206 @@ EOF
 	eng_drop ${p}_src
 	eng_drop ${p}_tgt
 }
+
+# ---------------------------------------------------------------------------
+# run_gaps ENGINE: shuffle, --after (commands and SQL files with :params),
+# views, the gate recorded as a refused run, quiet stderr, aborted loads.
+# Uses its own databases (mbt_run2_ENGINE_PID_*) and workspaces.
+
+# "id|value" of a column, NULL spelled out, ordered by id.
+col_dump() {
+	eng_sql "$1" "SELECT id, CASE WHEN $2 IS NULL THEN 'NULL' ELSE '' || $2 END FROM $3 ORDER BY id"
+}
+
+run_gaps() {
+	local e=$1 p=mbt_run2_$1_$$ SRC TGT rc n
+	eng_setup "$e"
+	[ "$e" = mysql ] && col_dump() {
+		eng_sql "$1" "SELECT id, IFNULL(CAST($2 AS CHAR), 'NULL') FROM $3 ORDER BY id"
+	}
+	SRC=$(eng_url ${p}_src)
+	TGT=$(eng_url ${p}_tgt)
+	export MASKBENCH_KEY=run-gaps-key-0123456789abcdef MASKBENCH_REVIEWER=tester
+	local W="$TMPD/ws_gaps.db"
+	mbg() { "$MB" -w "$W" "$@"; }
+
+	eng_create ${p}_src
+	run_fixture_sql "$e" 300 | eng_load ${p}_src
+	eng_sql ${p}_src "UPDATE customer SET created_at = NULL WHERE id % 10 = 0" >/dev/null
+	case $e in
+	pg) eng_sql ${p}_src "CREATE VIEW big_orders AS SELECT o.id, c.name FROM orders o JOIN customer c ON c.id = o.customer_id WHERE o.id > 5;
+		CREATE VIEW big_orders_n AS SELECT count(*) AS n FROM big_orders;
+		CREATE MATERIALIZED VIEW region_mv AS SELECT id FROM region;
+		CREATE VIEW on_mv AS SELECT * FROM region_mv" >/dev/null ;;
+	sqlite) eng_sql ${p}_src "CREATE VIEW big_orders AS SELECT o.id, c.name FROM orders o JOIN customer c ON c.id = o.customer_id WHERE o.id > 5;
+		CREATE VIEW big_orders_n AS SELECT count(*) AS n FROM big_orders" >/dev/null ;;
+	mysql) eng_sql ${p}_src "CREATE VIEW big_orders AS SELECT o.id, c.name FROM orders o JOIN customer c ON c.id = o.customer_id WHERE o.id > 5" >/dev/null ;;
+	esac
+	check $? "$e gaps: source fixture with views and NULLs loaded"
+	eng_create ${p}_tgt
+	mbg catalog "$SRC" --format tsv >/dev/null
+
+	# The gate refusal is a recorded run.
+	mbg rules set customer.created_at --action shuffle >/dev/null
+	mbg run "$SRC" "$TGT" --progress none >/dev/null 2>"$TMPD/g_gate.err"
+	is "$?" 1 "$e gaps: the gate refuses"
+	is "$(sqlite3 "$W" "SELECT outcome || '|' || (ended_at IS NOT NULL) || '|' || (note LIKE '% unreviewed columns (first: %') FROM runs ORDER BY id DESC LIMIT 1")" \
+		"refused|1|1" "$e gaps: the refusal is recorded as a run with outcome refused"
+	ok "$e gaps: the refusal names its run" grep -q "run [0-9]* refused" "$TMPD/g_gate.err"
+	mbg rules approve --all >/dev/null
+
+	# shuffle: a permutation of the copied values, NULLs kept, deterministic.
+	mbg run "$SRC" "$TGT" --progress none --jobs 2 >/dev/null 2>"$TMPD/g_run1.err"
+	rc=$?
+	is "$rc" 0 "$e gaps: run with a shuffled column"
+	[ "$rc" = 0 ] || diag "$(tail -3 "$TMPD/g_run1.err")"
+	col_dump ${p}_src created_at customer > "$TMPD/g_src"
+	col_dump ${p}_tgt created_at customer > "$TMPD/g_tgt1"
+	is "$(cut -d'|' -f2 "$TMPD/g_tgt1" | sort | md5sum)" "$(cut -d'|' -f2 "$TMPD/g_src" | sort | md5sum)" \
+		"$e gaps: shuffle keeps the multiset of values"
+	is "$(grep -c '|NULL$' "$TMPD/g_tgt1")" 30 "$e gaps: shuffle: 30 NULLs in the target"
+	is "$(join -t'|' "$TMPD/g_src" "$TMPD/g_tgt1" | awk -F'|' '($2 == "NULL") != ($3 == "NULL")' | wc -l)" 0 \
+		"$e gaps: shuffle: NULLs stay NULL, values stay values"
+	n=$(join -t'|' "$TMPD/g_src" "$TMPD/g_tgt1" | awk -F'|' '$2 != "NULL" && $2 != $3' | wc -l)
+	ok "$e gaps: shuffle moved most values ($n of 270)" test "$n" -ge 250
+	mbg run "$SRC" "$TGT" --progress none --no-verify >/dev/null 2>&1
+	col_dump ${p}_tgt created_at customer > "$TMPD/g_tgt2"
+	ok "$e gaps: shuffle gives the same result with the same key" cmp -s "$TMPD/g_tgt1" "$TMPD/g_tgt2"
+	MASKBENCH_KEY=another-key-for-the-run-gaps-0000 mbg run "$SRC" "$TGT" --progress none --no-verify >/dev/null 2>&1
+	col_dump ${p}_tgt created_at customer > "$TMPD/g_tgt3"
+	if cmp -s "$TMPD/g_tgt1" "$TMPD/g_tgt3"; then fail "$e gaps: shuffle depends on the key"; else pass "$e gaps: shuffle depends on the key"; fi
+	mbg run "$SRC" "file://$TMPD/g_dump.sql" --progress none --no-verify >/dev/null 2>"$TMPD/g_dump.err"
+	is "$?" 0 "$e gaps: shuffle into a dump"
+	eng_create ${p}_fromdump
+	eng_load_dump ${p}_fromdump "$TMPD/g_dump.sql"
+	check $? "$e gaps: the dump with a shuffled column loads"
+	col_dump ${p}_fromdump created_at customer > "$TMPD/g_dumped"
+	ok "$e gaps: the dump shuffles like the database target" cmp -s "$TMPD/g_tgt1" "$TMPD/g_dumped"
+	eng_drop ${p}_fromdump
+	# (MySQL: the target database is another schema, so the rules do not apply there.)
+	if [ "$e" != mysql ]; then
+		mbg run --in-place "$TGT" --force --allow-unreviewed --progress none --no-verify >/dev/null 2>"$TMPD/g_inplace.err"
+		is "$?" 2 "$e gaps: the in-place strategy refuses a shuffle (exit 2)"
+		ok "$e gaps: ... naming table.column" grep -q "customer.created_at: shuffle is not supported by the in-place" "$TMPD/g_inplace.err" ||
+			diag "$(tail -c 300 "$TMPD/g_inplace.err")"
+	fi
+	# A shuffled key would break the foreign keys that reference it.
+	mbg rules set customer.id --action shuffle >/dev/null
+	mbg run "$SRC" "$TGT" --progress none --no-verify --allow-unreviewed >/dev/null 2>"$TMPD/g_shkey.err"
+	is "$?" 2 "$e gaps: a shuffled key referenced by foreign keys is refused (exit 2)"
+	ok "$e gaps: ... naming both columns" grep -q "customer.id is shuffled but .* references it" "$TMPD/g_shkey.err"
+	mbg rules set customer.id --action keep >/dev/null
+	mbg rules approve --all >/dev/null
+	# The shuffle goes back to the first key for what follows.
+	mbg run "$SRC" "$TGT" --progress none --no-verify >/dev/null 2>&1
+
+	# Views.
+	case $e in
+	pg|sqlite)
+		is "$(eng_sql ${p}_tgt "SELECT count(*) FROM big_orders")" \
+			"$(eng_sql ${p}_tgt "SELECT count(*) FROM orders o JOIN customer c ON c.id = o.customer_id WHERE o.id > 5")" \
+			"$e gaps: a view is created and reads the new tables"
+		is "$(eng_sql ${p}_tgt "SELECT n FROM big_orders_n")" "$(eng_sql ${p}_src "SELECT count(*) FROM big_orders")" \
+			"$e gaps: a view of a view is created after it"
+		# (SQLite: every table is copied and the catalog refuses a view of a
+		# missing table, so nothing can be skipped there.)
+		if [ "$e" = sqlite ]; then
+			is "$(eng_sql ${p}_tgt "SELECT count(*) FROM sqlite_master WHERE type = 'view'")" 2 "$e gaps: two views in the target"
+		else
+			ok "$e gaps: a view reading what is not copied (a materialized view) is skipped and named" \
+				grep -q "view skipped: public.on_mv: it reads public.region_mv, which is not copied" "$TMPD/g_run1.err"
+
+			is "$(eng_sql ${p}_tgt "SELECT count(*) FROM information_schema.views WHERE table_schema = 'public'")" 2 "$e gaps: two views in the target"
+		fi
+		eng_create ${p}_fromdump
+		eng_load_dump ${p}_fromdump "$TMPD/g_dump.sql"
+		is "$(eng_sql ${p}_fromdump "SELECT n FROM big_orders_n")" "$(eng_sql ${p}_src "SELECT count(*) FROM big_orders")" \
+			"$e gaps: the dump creates the views"
+		eng_drop ${p}_fromdump
+		;;
+	mysql)
+		ok "$e gaps: views are named as skipped on MySQL" grep -q "view skipped: ${p}_src.big_orders:" "$TMPD/g_run1.err"
+		;;
+	esac
+
+	# --after: a command and an SQL file with parameters, in order.
+	cat > "$TMPD/after.sql" <<'SQL'
+-- the demo customisation: ':inquote' and /* :nope */ are not parameters
+UPDATE region SET name = :region_name WHERE id = 1;
+INSERT INTO region (id, name) VALUES (99, 'a:b;c' || '');
+UPDATE region SET name = :suffix WHERE id = 99
+SQL
+	if [ "$e" = mysql ]; then
+		sed -i "s/'a:b;c' || ''/CONCAT('a:b;c', '')/" "$TMPD/after.sql"
+	fi
+	mbg run "$SRC" "$TGT" --progress none --no-verify \
+		--after "echo \"\$MB_TARGET\" > '$TMPD/after_cmd.out'" \
+		--after "$TMPD/after.sql" --param "region_name=O'Brien; land" --param suffix=z9 \
+		>/dev/null 2>"$TMPD/g_after.err"
+	rc=$?
+	is "$rc" 0 "$e gaps: run with --after command and SQL file"
+	[ "$rc" = 0 ] || diag "$(tail -3 "$TMPD/g_after.err")"
+	is "$(cat "$TMPD/after_cmd.out" 2>/dev/null)" "$TGT" "$e gaps: the --after command ran with MB_TARGET"
+	is "$(eng_sql ${p}_tgt "SELECT name FROM region WHERE id IN (1, 99) ORDER BY id" | tr '\n' ' ')" "O'Brien; land z9 " \
+		"$e gaps: the SQL file ran with its parameters quoted as literals"
+	printf 'SELECT 1;\n\n  UPDATE region\n  SET name = :nobody;\n' > "$TMPD/after_missing.sql"
+	mbg run "$SRC" "$TGT" --progress none --no-verify --after "$TMPD/after_missing.sql" >/dev/null 2>"$TMPD/g_miss.err"
+	is "$?" 2 "$e gaps: a parameter without a value is a usage error (exit 2)"
+	ok "$e gaps: ... naming file:line:col" grep -q "after_missing.sql:4:14: parameter :nobody has no value" "$TMPD/g_miss.err"
+	mbg run "$SRC" "$TGT" --progress none --no-verify --after "$TMPD/after.sql" \
+		--param "region_name=x" --param suffix=y --param stray=1 >/dev/null 2>"$TMPD/g_stray.err"
+	is "$?" 2 "$e gaps: an unused --param is a usage error (exit 2)"
+	ok "$e gaps: ... naming it" grep -q "param stray" "$TMPD/g_stray.err"
+	is "$(eng_sql ${p}_tgt "SELECT name FROM region WHERE id = 1")" "O'Brien; land" \
+		"$e gaps: usage errors leave the target alone"
+	printf 'UPDATE region SET name = name;\nUPDATE no_such_table SET x = 1;\n' > "$TMPD/after_bad.sql"
+	mbg run "$SRC" "$TGT" --progress none --no-verify --after "$TMPD/after_bad.sql" >/dev/null 2>"$TMPD/g_bad.err"
+	is "$?" 1 "$e gaps: a failing after step fails the run (exit 1)"
+	ok "$e gaps: ... naming file:line" grep -q "after_bad.sql:2" "$TMPD/g_bad.err"
+	is "$(eng_sql ${p}_tgt "SELECT name FROM region WHERE id = 1")" "Region 1" \
+		"$e gaps: ... the target is the new complete one"
+	is "$(sqlite3 "$W" "SELECT outcome FROM runs ORDER BY id DESC LIMIT 1")" after_failed \
+		"$e gaps: ... and the run record says so"
+	mbg run "$SRC" "$TGT" --progress none --no-verify --after "exit 3" >/dev/null 2>"$TMPD/g_badcmd.err"
+	is "$?" 1 "$e gaps: a failing --after command fails the run (exit 1)"
+	ok "$e gaps: ... naming it" grep -q "after command 1 failed (exit 3)" "$TMPD/g_badcmd.err"
+	mbg run "$SRC" "file://$TMPD/g_after_dump.sql" --progress none --no-verify \
+		--after "$TMPD/after.sql" --param "region_name=Dumped" --param suffix=d >/dev/null 2>&1
+	eng_create ${p}_fromdump
+	eng_load_dump ${p}_fromdump "$TMPD/g_after_dump.sql"
+	is "$(eng_sql ${p}_fromdump "SELECT name FROM region WHERE id = 1")" Dumped \
+		"$e gaps: a dump ends with the SQL files' statements"
+	eng_drop ${p}_fromdump
+
+	# PostgreSQL: server NOTICEs never reach stderr, only progress lines do.
+	if [ "$e" = pg ]; then
+		cat > "$TMPD/after_notice.sql" <<'SQL'
+SET client_min_messages = notice;
+DROP TABLE IF EXISTS no_such_table_here;
+DO $$BEGIN RAISE NOTICE 'a notice with :colon'; END$$;
+SQL
+		mbg run "$SRC" "$TGT" --progress lines --after "$TMPD/after_notice.sql" >/dev/null 2>"$TMPD/g_quiet.err"
+		is "$?" 0 "$e gaps: a run whose after step raises NOTICEs"
+		is "$(grep -vc '^maskbench: ' "$TMPD/g_quiet.err")" 0 "$e gaps: stderr holds only maskbench lines (no NOTICE)"
+		[ "$(grep -vc '^maskbench: ' "$TMPD/g_quiet.err")" = 0 ] || diag "$(grep -v '^maskbench: ' "$TMPD/g_quiet.err" | head -3)"
+		ok "$e gaps: ... and the progress lines are there" grep -q "rows/s" "$TMPD/g_quiet.err"
+	fi
+
+	# A source error in the middle of a load: no half table, the target intact.
+	local before
+	before=$(table_counts ${p}_tgt | tr '\n' ' ')
+	local W2="$TMPD/ws_gaps_fail.db"
+	"$MB" -w "$W2" catalog "$SRC" >/dev/null
+	local boom="CASE WHEN id = 250 THEN (SELECT name FROM region) ELSE name END"
+	[ "$e" = sqlite ] && boom="CASE WHEN id = 250 THEN abs(-9223372036854775807 - 1) ELSE name END"
+	"$MB" -w "$W2" rules set customer.name --action sql --param "expression=$boom" >/dev/null
+	"$MB" -w "$W2" rules approve --all >/dev/null
+	"$MB" -w "$W2" run "$SRC" "$TGT" --progress none --no-verify >/dev/null 2>"$TMPD/g_boom.err"
+	is "$?" 3 "$e gaps: a source error mid-load fails the run (exit 3)"
+	ok "$e gaps: ... naming the table" grep -q "customer" "$TMPD/g_boom.err"
+	is "$(staging_left ${p}_tgt)" 0 "$e gaps: ... no staging table is left"
+	is "$(table_counts ${p}_tgt | tr '\n' ' ')" "$before" "$e gaps: ... the target is intact"
+
+	eng_drop ${p}_src
+	eng_drop ${p}_tgt
+}

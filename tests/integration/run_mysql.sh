@@ -6,4 +6,5 @@
 need_server MB_MYSQL_URL
 tap_tmpdir
 run_suite mysql
+run_gaps mysql
 done_testing

@@ -7,4 +7,5 @@ need_server MB_PG_URL
 export PGTZ=UTC
 tap_tmpdir
 run_suite pg
+run_gaps pg
 done_testing

@@ -6,4 +6,5 @@
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 client missing"; exit 0; }
 tap_tmpdir
 run_suite sqlite
+run_gaps sqlite
 done_testing
