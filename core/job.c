@@ -950,56 +950,6 @@ static int dump_after_sql(struct job *j, struct mb_err *err)
 	return 0;
 }
 
-/* ---- verify of the job's own target ---- */
-
-static int verify_target(struct job *j, struct mb_err *err)
-{
-	struct job_verify_column *cols = NULL;
-	size_t n = 0, alloc = 0;
-	struct catalog tcat;
-	int ret;
-
-	catalog_init(&tcat, j->engine);
-	if (db_read_catalog(j->dst, &tcat, err) < 0) {
-		catalog_release(&tcat);
-		return -1;
-	}
-	for (size_t i = 0; i < j->cat->ntables; i++) {
-		const struct cat_table *t = &j->cat->tables[i];
-		if (!j->copied[i])
-			continue;
-		for (size_t c = 0; c < t->ncols; c++) {
-			const struct mask_spec *s = job_spec_for(j->cat, j->o, t, c);
-			if (!s)
-				continue;
-			ALLOC_GROW(cols, n + 1, alloc);
-			struct job_verify_column *vc = &cols[n++];
-			memset(vc, 0, sizeof(*vc));
-			vc->schema = t->schema;
-			vc->table = t->name;
-			vc->column = t->cols[c].name;
-			vc->category = NULL;
-			for (size_t r = 0; r < j->o->nrules; r++) {
-				const struct job_rule *jr = &j->o->rules[r];
-				if (str_eq(jr->table, t->name) && str_eq(jr->column, t->cols[c].name) &&
-				    (!jr->schema || str_eq(jr->schema, t->schema)))
-					vc->category = jr->category;
-			}
-			vc->free_text = str_eq(s->action, "redact_text") ||
-					str_eq(s->action, "json_paths");
-			vc->fakes_category = str_starts_with(s->action, "fake_") ||
-				str_eq(s->action, "redact_text") || str_eq(s->action, "card") ||
-				str_eq(s->action, "iban") || str_eq(s->action, "national_id") ||
-				str_eq(s->action, "ip") || str_eq(s->action, "scramble");
-		}
-	}
-	ret = job_verify(j->dst, &tcat, cols, n, j->o->patterns, j->o->customers,
-			 j->o->cancel, j->res, err);
-	free(cols);
-	catalog_release(&tcat);
-	return ret;
-}
-
 /* ---- the job ---- */
 
 void job_result_release(struct job_result *res)
@@ -1715,7 +1665,7 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 		}
 		if (o->verify) {
 			report(&j, "verify");
-			if (verify_target(&j, err) < 0)
+			if (job_verify_masked(j.dst, j.cat, j.copied, j.o, j.res, err) < 0)
 				goto done;
 		}
 	}

@@ -818,48 +818,14 @@ cleanup:
 
 static int verify_in_place(struct inplace *ip, struct mb_err *err)
 {
-	struct job_verify_column *cols = NULL;
-	size_t n = 0, alloc = 0;
-	struct catalog tcat;
+	bool *done = xcalloc(ip->cat->ntables + 1, sizeof(*done));
 	int ret;
 
-	catalog_init(&tcat, ip->engine);
-	if (db_read_catalog(ip->c, &tcat, err) < 0) {
-		catalog_release(&tcat);
-		return -1;
-	}
-	for (size_t pos = 0; pos < ip->plan->ntables; pos++) {
-		const struct cat_table *t = table_at(ip, pos);
-		if (t->is_view || ip->plan->tables[pos].mode == SUBSET_MODE_NONE)
-			continue;
-		for (size_t c = 0; c < t->ncols; c++) {
-			const struct mask_spec *s = job_spec_for(ip->cat, ip->o, t, c);
-			if (!s)
-				continue;
-			ALLOC_GROW(cols, n + 1, alloc);
-			struct job_verify_column *vc = &cols[n++];
-			memset(vc, 0, sizeof(*vc));
-			vc->schema = t->schema;
-			vc->table = t->name;
-			vc->column = t->cols[c].name;
-			for (size_t r = 0; r < ip->o->nrules; r++) {
-				const struct job_rule *jr = &ip->o->rules[r];
-				if (str_eq(jr->table, t->name) && str_eq(jr->column, t->cols[c].name) &&
-				    (!jr->schema || str_eq(jr->schema, t->schema)))
-					vc->category = jr->category;
-			}
-			vc->free_text = str_eq(s->action, "redact_text") ||
-					str_eq(s->action, "json_paths");
-			vc->fakes_category = str_starts_with(s->action, "fake_") ||
-				str_eq(s->action, "redact_text") || str_eq(s->action, "card") ||
-				str_eq(s->action, "iban") || str_eq(s->action, "national_id") ||
-				str_eq(s->action, "ip") || str_eq(s->action, "scramble");
-		}
-	}
-	ret = job_verify(ip->c, &tcat, cols, n, ip->o->patterns, ip->o->customers,
-			 ip->o->cancel, ip->res, err);
-	free(cols);
-	catalog_release(&tcat);
+	for (size_t pos = 0; pos < ip->plan->ntables; pos++)
+		if (!table_at(ip, pos)->is_view && ip->plan->tables[pos].mode != SUBSET_MODE_NONE)
+			done[ip->plan->tables[pos].table_idx] = true;
+	ret = job_verify_masked(ip->c, ip->cat, done, ip->o, ip->res, err);
+	free(done);
 	return ret;
 }
 

@@ -148,6 +148,15 @@ int job_runs_finish(struct workspace *ws, int64_t run_id, const char *outcome,
 		    const struct job_result *res, struct mb_err *err);
 
 /*
+ * Verifies, on `target` (its catalog read afresh), every column the run
+ * masked in the tables flagged in `done` (one flag per table of `cat`):
+ * the check both strategies end with. Returns what job_verify returns.
+ */
+int job_verify_masked(struct db_conn *target, const struct catalog *cat,
+		      const bool *done, const struct job_options *o,
+		      struct job_result *res, struct mb_err *err);
+
+/*
  * Runs the after-load steps in order on a database target: shell commands
  * with MB_TARGET set, SQL files (job_after_is_sql) statement by statement
  * on `target` with their parameters quoted by it. Stops at the first

@@ -151,3 +151,54 @@ int job_verify(struct db_conn *target, const struct catalog *cat,
 	res->verified = ret == 0;
 	return ret;
 }
+
+int job_verify_masked(struct db_conn *target, const struct catalog *cat,
+		      const bool *done, const struct job_options *o,
+		      struct job_result *res, struct mb_err *err)
+{
+	struct job_verify_column *cols = NULL;
+	size_t n = 0, alloc = 0;
+	struct catalog tcat;
+	int ret;
+
+	catalog_init(&tcat, cat->engine);
+	if (db_read_catalog(target, &tcat, err) < 0) {
+		catalog_release(&tcat);
+		return -1;
+	}
+	for (size_t i = 0; i < cat->ntables; i++) {
+		const struct cat_table *t = &cat->tables[i];
+		if (!done[i])
+			continue;
+		for (size_t c = 0; c < t->ncols; c++) {
+			const struct mask_spec *s = job_spec_for(cat, o, t, c);
+			if (!s)
+				continue;
+			ALLOC_GROW(cols, n + 1, alloc);
+			struct job_verify_column *vc = &cols[n++];
+			memset(vc, 0, sizeof(*vc));
+			vc->schema = t->schema;
+			vc->table = t->name;
+			vc->column = t->cols[c].name;
+			vc->category = NULL;
+			for (size_t r = 0; r < o->nrules; r++) {
+				const struct job_rule *jr = &o->rules[r];
+				if (str_eq(jr->table, t->name) && str_eq(jr->column, t->cols[c].name) &&
+				    (!jr->schema || str_eq(jr->schema, t->schema)))
+					vc->category = jr->category;
+			}
+			vc->free_text = str_eq(s->action, "redact_text") ||
+					str_eq(s->action, "json_paths");
+			vc->fakes_category = str_starts_with(s->action, "fake_") ||
+				str_eq(s->action, "redact_text") || str_eq(s->action, "card") ||
+				str_eq(s->action, "iban") || str_eq(s->action, "national_id") ||
+				str_eq(s->action, "ip") || str_eq(s->action, "scramble");
+		}
+	}
+	ret = job_verify(target, &tcat, cols, n, o->patterns, o->customers,
+			 o->cancel, res, err);
+	free(cols);
+	catalog_release(&tcat);
+	return ret;
+}
+
