@@ -1670,15 +1670,7 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 		}
 	}
 	res->seconds = now_monotonic() - j.t0;
-	if (res->nleaks) {
-		int64_t total = 0;
-		for (size_t i = 0; i < res->nleaks; i++)
-			total += res->leaks[i].count;
-		mb_err_set(err, MB_ERR_PROBLEM,
-			   "verify found %lld leaked values in %zu columns (first: %s.%s.%s, %s, %lld)",
-			   (long long)total, res->nleaks, res->leaks[0].schema,
-			   res->leaks[0].table, res->leaks[0].column,
-			   res->leaks[0].category, (long long)res->leaks[0].count);
+	if (job_leaks_error(res, err) < 0) {
 		outcome = "leaks";
 		goto done;
 	}
@@ -1691,13 +1683,7 @@ done:
 		outcome = "cancelled";
 	if (j.staged)
 		cleanup_staging(&j);
-	if (o->ws && res->run_id) {
-		struct mb_err e2 = MB_ERR_INIT;
-		if (job_runs_finish(o->ws, res->run_id, outcome, res, &e2) < 0 && ret == 0) {
-			*err = e2;
-			ret = -1;
-		}
-	}
+	ret = job_runs_close(o->ws, res, outcome, ret, err);
 	if (j.dst)
 		db_close(j.dst);
 	if (j.dump && j.df.final_path)

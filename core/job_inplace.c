@@ -1042,15 +1042,7 @@ int job_run_in_place(struct db_conn *conn, const struct catalog *cat,
 		if (verify_in_place(&ip, err) < 0)
 			goto done;
 	}
-	if (res->nleaks) {
-		int64_t total = 0;
-		for (size_t i = 0; i < res->nleaks; i++)
-			total += res->leaks[i].count;
-		mb_err_set(err, MB_ERR_PROBLEM,
-			   "verify found %lld leaked values in %zu columns (first: %s.%s.%s, %s, %lld)",
-			   (long long)total, res->nleaks, res->leaks[0].schema,
-			   res->leaks[0].table, res->leaks[0].column,
-			   res->leaks[0].category, (long long)res->leaks[0].count);
+	if (job_leaks_error(res, err) < 0) {
 		outcome = "leaks";
 		goto done;
 	}
@@ -1063,13 +1055,7 @@ done:
 		outcome = "cancelled";
 	if (ip.c)
 		tx_rollback(&ip);
-	if (o->ws && res->run_id) {
-		struct mb_err e2 = MB_ERR_INIT;
-		if (job_runs_finish(o->ws, res->run_id, outcome, res, &e2) < 0 && ret == 0) {
-			*err = e2;
-			ret = -1;
-		}
-	}
+	ret = job_runs_close(o->ws, res, outcome, ret, err);
 	if (ip.c)
 		db_close(ip.c);
 	for (size_t pos = 0; pos < plan->ntables; pos++)

@@ -146,6 +146,13 @@ int job_runs_start(struct workspace *ws, const struct job_options *o,
 		   int64_t *run_id, struct mb_err *err);
 int job_runs_finish(struct workspace *ws, int64_t run_id, const char *outcome,
 		    const struct job_result *res, struct mb_err *err);
+/*
+ * The end of every run: records its outcome (when ws and res->run_id are
+ * set) and returns `ret`, or -1 with err set when the record fails on an
+ * otherwise successful run.
+ */
+int job_runs_close(struct workspace *ws, const struct job_result *res,
+		   const char *outcome, int ret, struct mb_err *err);
 
 /*
  * Verifies, on `target` (its catalog read afresh), every column the run
@@ -155,6 +162,9 @@ int job_runs_finish(struct workspace *ws, int64_t run_id, const char *outcome,
 int job_verify_masked(struct db_conn *target, const struct catalog *cat,
 		      const bool *done, const struct job_options *o,
 		      struct job_result *res, struct mb_err *err);
+/* -1 with MB_ERR_PROBLEM (totals and the first column, never a value) when
+ * res holds leaks; 0 otherwise. */
+int job_leaks_error(const struct job_result *res, struct mb_err *err);
 
 /*
  * Runs the after-load steps in order on a database target: shell commands

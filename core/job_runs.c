@@ -183,3 +183,17 @@ cleanup:
 	free(tgt);
 	return ret;
 }
+
+int job_runs_close(struct workspace *ws, const struct job_result *res,
+		   const char *outcome, int ret, struct mb_err *err)
+{
+	struct mb_err e2 = MB_ERR_INIT;
+
+	if (!ws || !res->run_id)
+		return ret;
+	if (job_runs_finish(ws, res->run_id, outcome, res, &e2) < 0 && ret == 0) {
+		*err = e2;
+		return -1;
+	}
+	return ret;
+}

@@ -202,3 +202,18 @@ int job_verify_masked(struct db_conn *target, const struct catalog *cat,
 	return ret;
 }
 
+
+int job_leaks_error(const struct job_result *res, struct mb_err *err)
+{
+	int64_t total = 0;
+
+	if (!res->nleaks)
+		return 0;
+	for (size_t i = 0; i < res->nleaks; i++)
+		total += res->leaks[i].count;
+	return mb_err_set(err, MB_ERR_PROBLEM,
+			  "verify found %lld leaked values in %zu columns (first: %s.%s.%s, %s, %lld)",
+			  (long long)total, res->nleaks, res->leaks[0].schema,
+			  res->leaks[0].table, res->leaks[0].column,
+			  res->leaks[0].category, (long long)res->leaks[0].count);
+}
