@@ -1196,6 +1196,17 @@ struct src_view {
 	char *why;                /* why skipped */
 };
 
+static void src_views_free(struct src_view *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].schema);
+		free(v[i].name);
+		free(v[i].def);
+		free(v[i].deps);
+	}
+	free(v);
+}
+
 static void add_skipped_view(struct job *j, struct src_view *v, const char *why)
 {
 	struct job_result *res = j->res;
@@ -1306,13 +1317,7 @@ static int pg_read_views(struct job *j, struct src_view **out, size_t *nout,
 cleanup:
 	if (rows)
 		db_rows_close(rows);
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].schema);
-		free(v[i].name);
-		free(v[i].def);
-		free(v[i].deps);
-	}
-	free(v);
+	src_views_free(v, n);
 	free(old_path);
 	strbuf_release(&sql);
 	strbuf_release(&list);
@@ -1421,13 +1426,7 @@ static int create_views_pg(struct job *j, struct mb_err *err)
 			add_skipped_view(j, &v[i], "it reads views in a cycle");
 	ret = 0;
 cleanup:
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].schema);
-		free(v[i].name);
-		free(v[i].def);
-		free(v[i].deps);
-	}
-	free(v);
+	src_views_free(v, n);
 	strbuf_release(&sb);
 	return ret;
 }
@@ -1502,12 +1501,7 @@ static int create_views_sqlite(struct job *j, struct mb_err *err)
 cleanup:
 	if (rows)
 		db_rows_close(rows);
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].schema);
-		free(v[i].name);
-		free(v[i].def);
-	}
-	free(v);
+	src_views_free(v, n);
 	return ret;
 }
 
