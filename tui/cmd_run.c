@@ -142,29 +142,23 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 	memset(&ps, 0, sizeof(ps));
 	for (int i = 1; i < argc; i++) {
 		const char *v;
+		long n;
 		if (opt_is_help(argv[i])) {
 			fputs(run_usage, stdout);
-			free(after);
-			free(params);
-			return 0;
+			rc = 0;
+			goto done;
 		} else if ((v = opt_value(argc, argv, &i, "--jobs"))) {
-			long n;
-			if (opt_number(v, 1, 64, &n)) {
-				jobs = (int)n;
-			} else {
-				free(after);
-				free(params);
-				return usage_error(run_usage, "--jobs wants 1..64");
+			if (!opt_number(v, 1, 64, &n)) {
+				rc = usage_error(run_usage, "--jobs wants 1..64");
+				goto done;
 			}
+			jobs = (int)n;
 		} else if ((v = opt_value(argc, argv, &i, "--keep"))) {
-			long n;
-			if (opt_number(v, 1, INT_MAX, &n)) {
-				keep = (int)n;
-			} else {
-				free(after);
-				free(params);
-				return usage_error(run_usage, "--keep wants a positive number");
+			if (!opt_number(v, 1, INT_MAX, &n)) {
+				rc = usage_error(run_usage, "--keep wants a positive number");
+				goto done;
 			}
+			keep = (int)n;
 		} else if ((v = opt_value(argc, argv, &i, "--after"))) {
 			after = xrealloc(after, (nafter + 1) * sizeof(*after));
 			after[nafter++] = v;
@@ -185,30 +179,16 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 			verify = false;
 		} else if (!strcmp(argv[i], "--in-place")) {
 			in_place = true;
-		} else if (opt_missing_value) {
-			free(after);
-			free(params);
-			return usage_error(run_usage, "%s needs a value", opt_missing_value);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			free(after);
-			free(params);
-			return usage_error(run_usage, "unknown option '%s'", argv[i]);
-		} else if (!source) {
-			source = argv[i];
-		} else if (!target) {
-			target = argv[i];
-		} else {
-			free(after);
-			free(params);
-			return usage_error(run_usage, "unexpected argument '%s'", argv[i]);
+		} else if ((rc = opt_positional(run_usage, argv[i],
+						(const char **[]){ &source, &target, NULL }))) {
+			goto done;
 		}
 	}
 	if (in_place && source && !target)
 		target = source;
 	if (!source || !target) {
-		free(after);
-		free(params);
-		return usage_error(run_usage, "missing %s", source ? "TARGET" : "SOURCE");
+		rc = usage_error(run_usage, "missing %s", source ? "TARGET" : "SOURCE");
+		goto done;
 	}
 
 	if (plan_setup_open(&ps, source, g, true, &err) < 0)
