@@ -299,21 +299,27 @@ static int open_target(struct job *j, struct mb_err *err)
 
 /* ---- staging ---- */
 
+/* PostgreSQL: runs `pre <schema>__stage post` once per schema of the catalog. */
+static int exec_per_stage_schema(struct job *j, const char *pre, const char *post,
+				 struct mb_err *err)
+{
+	for (size_t i = 0; i < j->cat->ntables; i++) {
+		const struct cat_table *t = &j->cat->tables[i];
+		if (i && str_eq(t->schema, j->cat->tables[i - 1].schema))
+			continue;  /* tables are sorted by schema */
+		char *s = xasprintf("%s%s", t->schema, STAGE_SUFFIX);
+		int r = exec_fmt_ident(j->dst, pre, s, post, err);
+		free(s);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int drop_staging(struct job *j, struct mb_err *err)
 {
-	if (j->engine == DB_ENGINE_PG) {
-		for (size_t i = 0; i < j->cat->ntables; i++) {
-			const struct cat_table *t = &j->cat->tables[i];
-			if (i && str_eq(t->schema, j->cat->tables[i - 1].schema))
-				continue;
-			char *s = xasprintf("%s%s", t->schema, STAGE_SUFFIX);
-			int r = exec_fmt_ident(j->dst, "DROP SCHEMA IF EXISTS ", s, " CASCADE", err);
-			free(s);
-			if (r < 0)
-				return -1;
-		}
-		return 0;
-	}
+	if (j->engine == DB_ENGINE_PG)
+		return exec_per_stage_schema(j, "DROP SCHEMA IF EXISTS ", " CASCADE", err);
 	if (j->engine == DB_ENGINE_MYSQL)
 		return exec_fmt_ident(j->dst, "DROP DATABASE IF EXISTS ", j->stage_db, "", err);
 	return 0;
@@ -328,16 +334,8 @@ static int create_staging(struct job *j, struct mb_err *err)
 		return -1;
 	j->staged = true;
 	if (j->engine == DB_ENGINE_PG) {
-		for (size_t i = 0; i < j->cat->ntables; i++) {
-			const struct cat_table *t = &j->cat->tables[i];
-			if (i && str_eq(t->schema, j->cat->tables[i - 1].schema))
-				continue;
-			char *s = xasprintf("%s%s", t->schema, STAGE_SUFFIX);
-			int r = exec_fmt_ident(j->dst, "CREATE SCHEMA ", s, "", err);
-			free(s);
-			if (r < 0)
-				return -1;
-		}
+		if (exec_per_stage_schema(j, "CREATE SCHEMA ", "", err) < 0)
+			return -1;
 	} else if (j->engine == DB_ENGINE_MYSQL) {
 		if (exec_fmt_ident(j->dst, "CREATE DATABASE ", j->stage_db,
 				   " CHARACTER SET utf8mb4", err) < 0)
