@@ -7,7 +7,8 @@ tests_tui_test_uwidth_SOURCES = tests/tui/test_uwidth.c \
 tests_tui_test_uwidth_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 tests_tui_test_uwidth_LDADD = libmbcore.a $(MB_LIBS)
 TUI_TESTS = tests/tui/shell.sh tests/tui/help_golden.sh tests/tui/data.sh \
-	tests/tui/password.sh tests/tui/flow.sh
+	tests/tui/password.sh tests/tui/flow.sh tests/tui/subset_edit.sh \
+	tests/tui/bulk.sh tests/tui/scan_cancel.sh
 dist_check_SCRIPTS += $(TUI_TESTS)
 TESTS += tests/tui/test_uwidth $(TUI_TESTS)
 EXTRA_DIST += tests/tui/tmux.bash tests/tui/help.golden tests/bench/tui.sh

@@ -7,6 +7,11 @@
  * key, a finished job, or a signal. Signals are blocked outside pselect()
  * so none is lost between checking the flags and going to sleep; the
  * handlers only set flags (pspg's SigwinchHandler).
+ *
+ * MASKBENCH_KEY_TIMES=FILE appends, for every pass that read input, the
+ * microseconds from input being readable to the end of the redraw that
+ * follows (handling + drawing + doupdate): the workbench's own share of
+ * keystroke latency, for tests/bench/tui.sh. Only numbers are written.
  */
 #include "config.h"
 
@@ -23,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/mask.h"
 #include "core/subset_config.h"
 #include "core/util.h"
 #include "tui/app.h"
@@ -352,6 +358,102 @@ static void job_collect(struct app *app)
 	job_free(job);
 }
 
+/* ---- bulk review ---- */
+
+/* "NAME [KEY=VALUE]..." into spec; -1 with a status message. */
+static int parse_action(struct app *app, const char *text, struct mask_spec *spec)
+{
+	char *copy = xstrdup(text ? text : ""), *tok, *save = NULL;
+	int rc = -1;
+
+	tok = strtok_r(copy, " ", &save);
+	if (!tok) {
+		app_message(app, MSG_WARN, "which action? e.g. :action hash");
+		goto cleanup;
+	}
+	if (!mask_action_info(tok)) {
+		app_message(app, MSG_ERROR, "unknown action '%s'", tok);
+		goto cleanup;
+	}
+	mask_spec_set_action(spec, tok);
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || eq == tok) {
+			app_message(app, MSG_ERROR, "parameters are KEY=VALUE");
+			goto cleanup;
+		}
+		*eq = '\0';
+		mask_spec_set_param(spec, tok, eq + 1);
+	}
+	rc = 0;
+cleanup:
+	free(copy);
+	return rc;
+}
+
+int app_review_bulk(struct app *app, enum tui_cmd cmd, char *const *cols, size_t n,
+		    const char *arg)
+{
+	struct mb_err err = MB_ERR_INIT, last = MB_ERR_INIT;
+	const char *who = rules_reviewer(NULL);
+	const char *note = arg && *arg ? arg : app->pending_note;
+	struct mask_spec spec;
+	size_t done = 0, refused = 0;
+	int rc = -1;
+
+	mask_spec_init(&spec);
+	if (app_busy(app)) {
+		app_message(app, MSG_WARN, "busy: %s (wait or Esc)", app->job->label);
+		goto cleanup;
+	}
+	if (!app_ws(app))
+		goto cleanup;
+	if (cmd == CMD_ACTION && parse_action(app, arg, &spec) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		mb_err_clear(&err);
+		if (cmd == CMD_APPROVE)
+			r = rules_approve(app->ws, cols[i], who, note, &err);
+		else if (cmd == CMD_REJECT)
+			r = rules_reject(app->ws, cols[i], who, note, &err);
+		else
+			r = rules_set(app->ws, cols[i], &spec, NULL, who, &err);
+		if (r < 0) {
+			refused++;
+			last = err;
+		} else {
+			done++;
+		}
+	}
+	if (cmd != CMD_ACTION && done) {
+		free(app->pending_note);
+		app->pending_note = NULL;
+	}
+	app_review_reload(app);
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		if (cmd == CMD_ACTION)
+			strbuf_addf(&sb, "action %s set on %zu column%s (proposed; a approves)",
+				    spec.action, done, done == 1 ? "" : "s");
+		else
+			strbuf_addf(&sb, "%s %zu column%s as %s",
+				    cmd == CMD_APPROVE ? "approved" : "rejected", done,
+				    done == 1 ? "" : "s", who);
+		if (refused)
+			strbuf_addf(&sb, "; %zu refused (last: %s)", refused, last.msg);
+		app_message(app, refused ? MSG_WARN : MSG_OK, "%s", sb.buf);
+		strbuf_release(&sb);
+	}
+	rc = (int)done;
+cleanup:
+	mask_spec_release(&spec);
+	return rc;
+}
+
 /* ---- layout and drawing ---- */
 
 static void free_windows(struct app *app)
@@ -453,7 +555,8 @@ static int draw_status(struct app *app)
 		if (job->progress[0])
 			strbuf_addf(&sb, ": %s", job->progress);
 		pthread_mutex_unlock(&job->lock);
-		strbuf_addf(&sb, " (%.0fs, Esc cancels)", el);
+		strbuf_addf(&sb, " (%.0fs, %s)", el, job->cancel ? "cancelling"
+			    : job->c_cancels ? "Esc or c cancels" : "Esc cancels");
 		tui_putn(w, 0, 0, app->cols - hw, bar, sb.buf, sb.len, UW_LEFT);
 	} else if (app->message[0]) {
 		static const enum theme_role roles[] = {
@@ -684,6 +787,8 @@ static int app_command(struct app *app, const struct tui_event *ev)
 	case CMD_NOTE:
 	case CMD_PREVIEW:
 	case CMD_COLUMN:
+	case CMD_WINDOW:
+	case CMD_VFK:
 		return app_work_command(app, ev);
 	case CMD_SEARCH:
 		if (!ev->arg) {
@@ -738,6 +843,17 @@ static int app_work_command(struct app *app, const struct tui_event *ev)
 	case CMD_SUBSET:
 		app_show(app, &screen_subset);
 		break;
+	case CMD_WINDOW:
+	case CMD_VFK: {
+		/* subset settings: edited on the subset screen */
+		struct screen *s;
+
+		app_show(app, &screen_subset);
+		s = app_top(app);
+		if (s && s->ops == &screen_subset)
+			s->ops->handle(app, s, ev);
+		break;
+	}
 	case CMD_SCAN:
 		app_scan(app);
 		break;
@@ -929,7 +1045,9 @@ static int handle_input(struct app *app)
 			continue;
 		}
 		ev.cmd = tui_command_for_key(key);
-		if (app->job && key == 27) {
+		if (app->job && (key == 27 || (key == 'c' && app->job->c_cancels &&
+						!(s && s->ops->wants_text &&
+						  s->ops->wants_text(app, s))))) {
 			if (app->job->cancellable) {
 				app->job->cancel = 1;
 				app_message(app, MSG_WARN, "cancelling: %s", app->job->label);
@@ -1049,18 +1167,30 @@ static void app_release(struct app *app)
 
 static int loop(struct app *app, const sigset_t *orig)
 {
+	const char *times_path = getenv("MASKBENCH_KEY_TIMES");
+	FILE *times = times_path && *times_path ? fopen(times_path, "a") : NULL;
+	double t_input = 0;
+	int rc;
+
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		fd_set rfds;
 		int n, flags;
 
-		if (got_quit)
-			return 130;
+		if (got_quit) {
+			rc = 130;
+			break;
+		}
 		if (got_winch) {
 			got_winch = 0;
 			handle_resize(app);
 		}
 		draw(app);
+		if (times && t_input > 0) {
+			fprintf(times, "%.0f\n", (now_monotonic() - t_input) * 1e6);
+			fflush(times);
+			t_input = 0;
+		}
 		FD_ZERO(&rfds);
 		FD_SET(STDIN_FILENO, &rfds);
 		FD_SET(app->wake_pipe[0], &rfds);
@@ -1072,16 +1202,22 @@ static int loop(struct app *app, const sigset_t *orig)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return 3;
+			rc = 3;
+			break;
 		}
+		if (n > 0 && FD_ISSET(STDIN_FILENO, &rfds))
+			t_input = now_monotonic();
 		if (n > 0 && FD_ISSET(app->wake_pipe[0], &rfds))
 			job_collect(app);
 		flags = handle_input(app);
-		if (flags & TUI_QUIT)
-			return 0;
-		if (app->depth == 0)
-			return 0;
+		if ((flags & TUI_QUIT) || app->depth == 0) {
+			rc = 0;
+			break;
+		}
 	}
+	if (times)
+		fclose(times);
+	return rc;
 }
 
 int tui_run(const struct tui_options *o, struct mb_err *err)

@@ -107,6 +107,8 @@ struct tui_job {
 	 * it; false: Esc abandons the job and drops its result.
 	 */
 	bool cancellable;
+	/* true: 'c' cancels too, not only Esc (scan, plan: work one watches) */
+	bool c_cancels;
 	/*
 	 * true: run() opens the workspace itself. The UI's own workspace
 	 * connection is closed meanwhile (app->ws is NULL): ws_open() opens
@@ -304,6 +306,18 @@ int app_review_decide(struct app *app, enum tui_cmd cmd, const char *column,
 		      const char *note);
 /* Approves every open column of one table (bulk); returns the count or -1. */
 int app_review_approve_table(struct app *app, const char *schema, const char *table);
+/*
+ * Bulk review (tui/app.c): applies CMD_APPROVE, CMD_REJECT or CMD_ACTION
+ * (arg "NAME [KEY=VALUE]...") to each of the n columns
+ * ("schema.table.column") through the same rules/ call as for one column,
+ * so each column gets its own transaction and audit entry; note is arg for
+ * approve/reject (else the pending note). Reloads the review data once and
+ * says in the status bar how many columns changed and how many were
+ * refused (two-person rule, an action the column's type refuses). Returns
+ * the number changed, or -1 when nothing was tried (busy, bad action).
+ */
+int app_review_bulk(struct app *app, enum tui_cmd cmd, char *const *cols, size_t n,
+		    const char *arg);
 /* Sets a column's action from "NAME [KEY=VALUE]..." (rules_set). */
 int app_review_set_action(struct app *app, const char *column, const char *text);
 /* Sets a column's action and parameters from a spec (rules_set). */
@@ -322,7 +336,11 @@ enum theme_role app_state_role(const struct rule *r);
 
 /* ---- long work (tui/work.c) ---- */
 
-/* scan_run() on a fresh connection, as `maskbench scan` does; then reload. */
+/*
+ * scan_run() on a fresh connection, as `maskbench scan` does; then reload.
+ * Esc or c cancels between tables: the scan is then not stored and the
+ * status line says "scan cancelled, N of M tables scanned".
+ */
 int app_scan(struct app *app);
 /*
  * Builds and resolves the subset plan (plan_setup_open + subset_plan_resolve

@@ -22,7 +22,7 @@
 	C(UP,          "up",          TUI_GROUP_MOVE, 'k', FK(KEY_UP), 0, "Move the cursor up") \
 	C(DOWN,        "down",        TUI_GROUP_MOVE, 'j', FK(KEY_DOWN), 0, "Move the cursor down") \
 	C(PAGE_UP,     "page-up",     TUI_GROUP_MOVE, FK(KEY_PPAGE), CTRL('b'), 0, "Move one page up") \
-	C(PAGE_DOWN,   "page-down",   TUI_GROUP_MOVE, FK(KEY_NPAGE), CTRL('f'), ' ', "Move one page down") \
+	C(PAGE_DOWN,   "page-down",   TUI_GROUP_MOVE, FK(KEY_NPAGE), CTRL('f'), 0, "Move one page down") \
 	C(FIRST,       "first",       TUI_GROUP_MOVE, 'g', FK(KEY_HOME), 0, "Go to the first line") \
 	C(LAST,        "last",        TUI_GROUP_MOVE, 'G', FK(KEY_END), 0, "Go to the last line") \
 	C(LEFT,        "left",        TUI_GROUP_MOVE, 'h', FK(KEY_LEFT), 0, "Collapse, or go to the pane on the left") \
@@ -48,6 +48,8 @@
 	C(REJECT,      "reject",      TUI_GROUP_WORK, 'x', 0, 0, "Reject: not sensitive, keep as is (:reject NOTE)") \
 	C(NOTE,        "note",        TUI_GROUP_WORK, 'm', 0, 0, "Note on the selected column (:note TEXT)") \
 	C(APPROVE_TABLE, "approve-table", TUI_GROUP_WORK, 'A', 0, 0, "Approve every open column of the selected table") \
+	C(MARK,        "mark",        TUI_GROUP_WORK, ' ', 0, 0, "Mark or unmark the selected column for a bulk action") \
+	C(MARK_ALL,    "mark-all",    TUI_GROUP_WORK, '*', 0, 0, "Mark every listed column; again: unmark all") \
 	C(APPROVE_ALL, "approve-all", TUI_GROUP_WORK, 0, 0, 0, "Approve every open column (:approve-all NOTE)") \
 	C(ACTION,      "action",      TUI_GROUP_WORK, 0, 0, 0, "Set the action (:action NAME [KEY=VALUE]...)") \
 	C(SORT,        "sort",        TUI_GROUP_WORK, 'O', 0, 0, "Next sort order (:sort confidence|category|table)") \
@@ -58,6 +60,8 @@
 	C(CHILDREN,    "children",    TUI_GROUP_SUBSET, 'C', 0, 0, "Follow children into a table (:children all|T,...)") \
 	C(KEEP_ALL,    "keep-all",    TUI_GROUP_SUBSET, 'K', 0, 0, "Toggle copying a table whole") \
 	C(TRUNCATE,    "truncate",    TUI_GROUP_SUBSET, 'X', 0, 0, "Toggle copying a table empty") \
+	C(WINDOW,      "window",      TUI_GROUP_SUBSET, 't', 0, 0, "Time window (:window T.COLUMN 7d, :window T off)") \
+	C(VFK,         "vfk",         TUI_GROUP_SUBSET, 'V', 0, 0, "Virtual foreign key (:vfk T(COLS) -> T2(COLS), :vfk N off)") \
 	C(PLAN,        "plan",        TUI_GROUP_SUBSET, 'p', 0, 0, "Plan the subset: exact rows per table") \
 	C(PROMPT,      "command",     TUI_GROUP_GENERAL, ':', 0, 0, "Type a command by its name") \
 	C(REDRAW,      "redraw",      TUI_GROUP_GENERAL, CTRL('l'), 0, 0, "Redraw the whole screen") \

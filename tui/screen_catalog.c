@@ -6,6 +6,10 @@
  *
  * Only visible rows are drawn and the tree is a flat array rebuilt on
  * expand/collapse, so a catalog of 10,000 tables stays instant.
+ *
+ * Space marks columns (also across tables) and * marks every column of the
+ * selected table: a, x and :action then apply to all marked columns
+ * (app_review_bulk), one audit entry each.
  */
 #include "config.h"
 
@@ -36,7 +40,13 @@ struct catalog_state {
 	char *search;
 	int left_w;             /* from the last draw, for the mouse */
 	long right_table;       /* whose columns the right list counts */
+	struct tui_marks marks; /* "schema.table.column" */
 };
+
+static char *column_name(const struct cat_table *t, size_t i)
+{
+	return xasprintf("%s.%s.%s", t->schema, t->name, t->cols[i].name);
+}
 
 enum { DETAIL_ROWS = 3 };
 
@@ -135,6 +145,7 @@ static void catalog_close(struct app *app, struct screen *s)
 	free(st->schemas);
 	free(st->rows);
 	free(st->search);
+	tui_marks_clear(&st->marks);
 	free(st);
 }
 
@@ -394,7 +405,16 @@ static void draw_columns(struct app *app, struct catalog_state *st, WINDOW *w,
 		c = &t->cols[i];
 		sel = i == st->right.cur && st->focus == 1;
 		a = row_attr(sel, true, A_NORMAL);
-		tui_put(w, y + 1, cx, 1, a, "", UW_LEFT);
+		if (st->marks.n) {
+			char *full = column_name(t, i);
+			bool m = tui_marks_has(&st->marks, full);
+
+			free(full);
+			tui_put(w, y + 1, cx, 1, m ? a | theme_attr(ROLE_MATCH) : a, m ? "*" : "",
+				UW_LEFT);
+		} else {
+			tui_put(w, y + 1, cx, 1, a, "", UW_LEFT);
+		}
 		tui_put(w, y + 1, cx + 1, name_w - 1, a, c->name, UW_LEFT);
 		cx += name_w;
 		tui_put(w, y + 1, cx, tw, sel ? a : theme_attr(ROLE_DIM), c->type, UW_LEFT);
@@ -420,8 +440,9 @@ static void catalog_draw(struct app *app, struct screen *s, WINDOW *w, int rows,
 	if (lw < 30)
 		lw = 30;
 	st->left_w = lw;
-	snprintf(s->title, sizeof(s->title), "Catalog: %zu tables in %zu schema%s",
-		 app->cat.ntables, st->nschemas, st->nschemas == 1 ? "" : "s");
+	snprintf(s->title, sizeof(s->title), "Catalog: %zu tables in %zu schema%s%s",
+		 app->cat.ntables, st->nschemas, st->nschemas == 1 ? "" : "s",
+		 st->marks.n ? ", columns marked" : "");
 	draw_tables(app, st, w, rows, lw);
 	tui_vline(w, 0, lw, rows, theme_attr(ROLE_BORDER));
 	draw_columns(app, st, w, rows, lw + 1, cols - lw - 1);
@@ -555,9 +576,65 @@ static int catalog_handle(struct app *app, struct screen *s, const struct tui_ev
 		}
 		app_message(app, MSG_WARN, "select a column first (Enter on a table)");
 		return TUI_HANDLED;
+	case CMD_MARK:
+		if (st->focus == 1 && selected_table(app, st)) {
+			char *col = column_name(selected_table(app, st), st->right.cur);
+
+			tui_marks_toggle(&st->marks, col);
+			free(col);
+			tui_list_move(&st->right, 1);
+			app_message(app, MSG_INFO, "%zu column%s marked (a, x, :action apply to them)",
+				    st->marks.n, st->marks.n == 1 ? "" : "s");
+		} else {
+			app_message(app, MSG_WARN, "select a column first (Enter on a table)");
+		}
+		return TUI_HANDLED;
+	case CMD_MARK_ALL: {
+		const struct cat_table *t = selected_table(app, st);
+		size_t had = 0;
+
+		if (!t || !t->ncols) {
+			app_message(app, MSG_WARN, "select a table first");
+			return TUI_HANDLED;
+		}
+		for (size_t i = 0; i < t->ncols; i++) {
+			char *col = column_name(t, i);
+
+			had += tui_marks_has(&st->marks, col);
+			free(col);
+		}
+		if (had == t->ncols) {
+			tui_marks_clear(&st->marks);
+			app_message(app, MSG_INFO, "marks cleared");
+		} else {
+			char **names = xcalloc(t->ncols + 1, sizeof(*names));
+
+			for (size_t i = 0; i < t->ncols; i++)
+				names[i] = column_name(t, i);
+			tui_marks_add_owned(&st->marks, names, t->ncols);
+			free(names);
+			app_message(app, MSG_INFO, "%zu columns marked (a, x, :action apply to them; * again unmarks)",
+				    st->marks.n);
+		}
+		return TUI_HANDLED;
+	}
 	case CMD_APPROVE:
 	case CMD_REJECT:
-		if (st->focus == 1 && selected_table(app, st)) {
+	case CMD_ACTION:
+		if (st->marks.n) {
+			if (app_review_bulk(app, ev->cmd, st->marks.names, st->marks.n, ev->arg) >= 0)
+				tui_marks_clear(&st->marks);
+			return TUI_HANDLED;
+		}
+		if (ev->cmd == CMD_ACTION && st->focus == 1 && selected_table(app, st)) {
+			const struct cat_table *t = selected_table(app, st);
+			char *col = column_name(t, st->right.cur);
+
+			app_review_set_action(app, col, ev->arg);
+			free(col);
+			return TUI_HANDLED;
+		}
+		if (ev->cmd != CMD_ACTION && st->focus == 1 && selected_table(app, st)) {
 			const struct cat_table *t = selected_table(app, st);
 			char *col = xasprintf("%s.%s.%s", t->schema, t->name,
 					      t->cols[st->right.cur].name);
@@ -596,6 +673,11 @@ static int catalog_handle(struct app *app, struct screen *s, const struct tui_ev
 		}
 		return TUI_HANDLED;
 	case CMD_BACK:
+		if (st->marks.n) {
+			tui_marks_clear(&st->marks);
+			app_message(app, MSG_INFO, "marks cleared");
+			return TUI_HANDLED;
+		}
 		if (st->focus == 1) {
 			st->focus = 0;
 			return TUI_HANDLED;

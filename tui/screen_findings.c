@@ -2,7 +2,9 @@
  * screen_findings.c - every finding of the latest scan with its rule's
  * state: sortable (confidence, category, table), filterable (all,
  * unreviewed, high confidence, changed since sign-off), searchable.
- * Enter opens the column; a / x / A decide from here.
+ * Enter opens the column; a / x / A decide from here. Space marks
+ * columns and * marks every listed one: a, x and :action then apply to
+ * all marked columns (app_review_bulk), one audit entry each.
  */
 #include "config.h"
 
@@ -28,7 +30,25 @@ struct findings_state {
 	enum filter_key filter;
 	char *search;
 	unsigned built_gen;                  /* app->review_gen it was built from */
+	struct tui_marks marks;              /* "schema.table.column" */
+	/*
+	 * The cursor's column as of the last draw: a reload frees the findings
+	 * rows point into, so rebuild() finds the cursor again by name.
+	 */
+	char *cur_name;
 };
+
+static char *finding_column(const struct scan_finding *f)
+{
+	return xasprintf("%s.%s.%s", f->schema, f->table, f->column);
+}
+
+/* Notes the cursor's column (while st->rows is valid). */
+static void remember_cursor(struct findings_state *st)
+{
+	free(st->cur_name);
+	st->cur_name = st->nrows ? finding_column(st->rows[st->list.cur]) : NULL;
+}
 
 static int cmp_conf(const void *a, const void *b)
 {
@@ -92,14 +112,9 @@ static void rebuild(struct app *app, struct findings_state *st)
 	static int (*const cmps[])(const void *, const void *) = {
 		cmp_conf, cmp_cat, cmp_table,
 	};
-	const struct scan_finding *cur = st->nrows ? st->rows[st->list.cur] : NULL;
-	char *cs = NULL, *ct = NULL, *cc = NULL;
+	char *cur = st->cur_name ? xstrdup(st->cur_name) : NULL;
 
-	if (cur) {
-		cs = xstrdup(cur->schema);
-		ct = xstrdup(cur->table);
-		cc = xstrdup(cur->column);
-	}
+	/* st->rows may point into findings a reload already freed: not read here */
 	free(st->rows);
 	st->rows = NULL;
 	st->nrows = 0;
@@ -113,17 +128,20 @@ static void rebuild(struct app *app, struct findings_state *st)
 	st->built_gen = app->review_gen;
 	tui_list_set_count(&st->list, st->nrows);
 	/* keep the cursor on the same column when it is still listed */
-	if (cs) {
-		for (size_t i = 0; i < st->nrows; i++)
-			if (str_eq(st->rows[i]->schema, cs) && str_eq(st->rows[i]->table, ct) &&
-			    str_eq(st->rows[i]->column, cc)) {
+	if (cur) {
+		for (size_t i = 0; i < st->nrows; i++) {
+			char *name = finding_column(st->rows[i]);
+			bool same = str_eq(name, cur);
+
+			free(name);
+			if (same) {
 				tui_list_goto(&st->list, i);
 				break;
 			}
+		}
 	}
-	free(cs);
-	free(ct);
-	free(cc);
+	free(cur);
+	remember_cursor(st);
 }
 
 static int findings_open(struct app *app, struct screen *s, struct mb_err *err)
@@ -144,6 +162,8 @@ static void findings_close(struct app *app, struct screen *s)
 	(void)app;
 	free(st->rows);
 	free(st->search);
+	free(st->cur_name);
+	tui_marks_clear(&st->marks);
 	free(st);
 }
 
@@ -157,8 +177,13 @@ static void findings_draw(struct app *app, struct screen *s, WINDOW *w, int rows
 	/* the data under us was reloaded (scan, decision): rebuild */
 	if (st->built_gen != app->review_gen)
 		rebuild(app, st);
-	snprintf(s->title, sizeof(s->title), "Findings: %zu shown (filter %s, sort %s)",
-		 st->nrows, filter_names[st->filter], sort_names[st->sort]);
+	if (st->marks.n)
+		snprintf(s->title, sizeof(s->title),
+			 "Findings: %zu shown, %zu marked (filter %s, sort %s)", st->nrows,
+			 st->marks.n, filter_names[st->filter], sort_names[st->sort]);
+	else
+		snprintf(s->title, sizeof(s->title), "Findings: %zu shown (filter %s, sort %s)",
+			 st->nrows, filter_names[st->filter], sort_names[st->sort]);
 	if (!app->have_scan) {
 		tui_put(w, 1, 2, cols - 4, A_NORMAL, "No scan yet.", UW_LEFT);
 		tui_put(w, 2, 2, cols - 4, theme_attr(ROLE_DIM),
@@ -187,6 +212,7 @@ static void findings_draw(struct app *app, struct screen *s, WINDOW *w, int rows
 		tui_put(w, 0, x, cols - x, theme_attr(ROLE_HEADER), "State", UW_LEFT);
 	}
 	tui_list_set_height(&st->list, rows - 1);
+	remember_cursor(st);
 	for (int y = 0; y < rows - 1; y++) {
 		size_t i = tui_list_row_at(&st->list, y);
 		const struct scan_finding *f;
@@ -202,7 +228,15 @@ static void findings_draw(struct app *app, struct screen *s, WINDOW *w, int rows
 		r = app_rule_for(app, f->schema, f->table, f->column);
 		sel = i == st->list.cur;
 		a = sel ? theme_attr(ROLE_CURSOR) : A_NORMAL;
-		strbuf_addf(&name, " %s.%s", f->table, f->column);
+		if (st->marks.n) {
+			char *full = finding_column(f);
+
+			strbuf_addch(&name, tui_marks_has(&st->marks, full) ? '*' : ' ');
+			free(full);
+		} else {
+			strbuf_addch(&name, ' ');
+		}
+		strbuf_addf(&name, "%s.%s", f->table, f->column);
 		if (f->rank > 1)
 			strbuf_addstr(&name, " (2nd)");
 		tui_putn(w, y + 1, x, name_w, a, name.buf, name.len, UW_LEFT);
@@ -273,9 +307,14 @@ static int pick(const char *const *names, int n, const char *arg, int cur)
 static int findings_handle(struct app *app, struct screen *s, const struct tui_event *ev)
 {
 	struct findings_state *st = s->state;
-	const struct scan_finding *f = st->nrows ? st->rows[st->list.cur] : NULL;
+	const struct scan_finding *f;
 	char *col;
 	int v;
+
+	/* an earlier key of this batch reloaded the findings under us */
+	if (st->built_gen != app->review_gen)
+		rebuild(app, st);
+	f = st->nrows ? st->rows[st->list.cur] : NULL;
 
 	if (ev->cmd == CMD_NONE && ev->mouse != MOUSE_NONE) {
 		size_t i;
@@ -331,10 +370,61 @@ static int findings_handle(struct app *app, struct screen *s, const struct tui_e
 		return do_search(app, st, 1);
 	case CMD_SEARCH_PREV:
 		return do_search(app, st, -1);
-	case CMD_APPROVE:
-	case CMD_REJECT:
+	case CMD_MARK:
 		if (!f)
 			return TUI_HANDLED;
+		col = finding_column(f);
+		tui_marks_toggle(&st->marks, col);
+		free(col);
+		tui_list_move(&st->list, 1);
+		app_message(app, MSG_INFO, "%zu column%s marked (a, x, :action apply to them)",
+			    st->marks.n, st->marks.n == 1 ? "" : "s");
+		return TUI_HANDLED;
+	case CMD_MARK_ALL: {
+		size_t had = 0;
+
+		for (size_t i = 0; i < st->nrows; i++) {
+			col = finding_column(st->rows[i]);
+			had += tui_marks_has(&st->marks, col);
+			free(col);
+		}
+		if (st->nrows && had == st->nrows) {
+			tui_marks_clear(&st->marks);
+			app_message(app, MSG_INFO, "marks cleared");
+		} else {
+			char **names = xcalloc(st->nrows + 1, sizeof(*names));
+
+			for (size_t i = 0; i < st->nrows; i++)
+				names[i] = finding_column(st->rows[i]);
+			tui_marks_add_owned(&st->marks, names, st->nrows);
+			free(names);
+			app_message(app, MSG_INFO, "%zu columns marked (a, x, :action apply to them; * again unmarks)",
+				    st->marks.n);
+		}
+		return TUI_HANDLED;
+	}
+	case CMD_BACK:
+		if (!st->marks.n)
+			return TUI_IGNORED;
+		tui_marks_clear(&st->marks);
+		app_message(app, MSG_INFO, "marks cleared");
+		return TUI_HANDLED;
+	case CMD_APPROVE:
+	case CMD_REJECT:
+	case CMD_ACTION:
+		if (st->marks.n) {
+			if (app_review_bulk(app, ev->cmd, st->marks.names, st->marks.n, ev->arg) >= 0)
+				tui_marks_clear(&st->marks);
+			return TUI_HANDLED;
+		}
+		if (!f)
+			return TUI_HANDLED;
+		if (ev->cmd == CMD_ACTION) {
+			col = finding_column(f);
+			app_review_set_action(app, col, ev->arg);
+			free(col);
+			return TUI_HANDLED;
+		}
 		col = xasprintf("%s.%s.%s", f->schema, f->table, f->column);
 		app_review_decide(app, ev->cmd, col, ev->arg);
 		free(col);
@@ -342,13 +432,6 @@ static int findings_handle(struct app *app, struct screen *s, const struct tui_e
 	case CMD_APPROVE_TABLE:
 		if (f)
 			app_review_approve_table(app, f->schema, f->table);
-		return TUI_HANDLED;
-	case CMD_ACTION:
-		if (!f)
-			return TUI_HANDLED;
-		col = xasprintf("%s.%s.%s", f->schema, f->table, f->column);
-		app_review_set_action(app, col, ev->arg);
-		free(col);
 		return TUI_HANDLED;
 	case CMD_PREVIEW:
 		if (!f || ev->arg)
@@ -366,5 +449,5 @@ const struct screen_ops screen_findings = {
 	.draw = findings_draw,
 	.handle = findings_handle,
 	.close = findings_close,
-	.hints = "Enter:open a:approve x:reject O:sort F:filter",
+	.hints = "Enter:open Space:mark a:approve x:reject O:sort F:filter",
 };

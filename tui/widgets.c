@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <wchar.h>
 
 #include "core/util.h"
@@ -188,6 +190,99 @@ size_t tui_list_row_at(const struct tui_list *l, int row)
 	if (row < 0 || row >= l->height || l->top + (size_t)row >= l->count)
 		return (size_t)-1;
 	return l->top + (size_t)row;
+}
+
+/* ---- marks ---- */
+
+void tui_marks_clear(struct tui_marks *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->names[i]);
+	free(m->names);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Position of name, or where it would go (*found false). */
+static size_t marks_find(const struct tui_marks *m, const char *name, bool *found)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(m->names[mid], name);
+
+		if (!c) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+bool tui_marks_has(const struct tui_marks *m, const char *name)
+{
+	bool found;
+
+	marks_find(m, name, &found);
+	return found;
+}
+
+void tui_marks_add(struct tui_marks *m, const char *name)
+{
+	bool found;
+	size_t at = marks_find(m, name, &found);
+
+	if (found)
+		return;
+	ALLOC_GROW(m->names, m->n + 1, m->alloc);
+	memmove(&m->names[at + 1], &m->names[at], (m->n - at) * sizeof(*m->names));
+	m->names[at] = xstrdup(name);
+	m->n++;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tui_marks_add_owned(struct tui_marks *m, char **names, size_t n)
+{
+	size_t out = 0;
+
+	if (!n)
+		return;
+	ALLOC_GROW(m->names, m->n + n, m->alloc);
+	memcpy(&m->names[m->n], names, n * sizeof(*names));
+	m->n += n;
+	qsort(m->names, m->n, sizeof(*m->names), name_cmp);
+	for (size_t i = 0; i < m->n; i++) {
+		if (out && str_eq(m->names[out - 1], m->names[i])) {
+			free(m->names[i]);
+			continue;
+		}
+		m->names[out++] = m->names[i];
+	}
+	m->n = out;
+}
+
+bool tui_marks_toggle(struct tui_marks *m, const char *name)
+{
+	bool found;
+	size_t at = marks_find(m, name, &found);
+
+	if (!found) {
+		tui_marks_add(m, name);
+		return true;
+	}
+	free(m->names[at]);
+	memmove(&m->names[at], &m->names[at + 1], (m->n - at - 1) * sizeof(*m->names));
+	m->n--;
+	return false;
 }
 
 /* ---- entry field ---- */

@@ -68,6 +68,31 @@ bool tui_list_command(struct tui_list *l, int cmd);
 /* The row index shown at visible row `row` (0 = first shown), or (size_t)-1. */
 size_t tui_list_row_at(const struct tui_list *l, int row);
 
+/*
+ * A set of marked rows by name (e.g. "schema.table.column"), for bulk
+ * actions: names survive a rebuild of the list they were marked in. The set
+ * owns copies of its names, kept sorted (lookups bisect: O(log n) per drawn
+ * row). An initialised set is all zeroes.
+ */
+struct tui_marks {
+	char **names;
+	size_t n, alloc;
+};
+
+/* Frees every name; the set is empty and reusable afterwards. */
+void tui_marks_clear(struct tui_marks *m);
+bool tui_marks_has(const struct tui_marks *m, const char *name);
+/* Adds (name copied) or removes name; returns true when it is now marked. */
+bool tui_marks_toggle(struct tui_marks *m, const char *name);
+/* Adds name (copied) unless already there. */
+void tui_marks_add(struct tui_marks *m, const char *name);
+/*
+ * Adds n names at once in O((m + n) log(m + n)), for "mark all". Takes
+ * ownership of the names (each malloc'ed; duplicates are freed), not of
+ * the array.
+ */
+void tui_marks_add_owned(struct tui_marks *m, char **names, size_t n);
+
 /* Results of tui_field_key(). */
 enum tui_field_result {
 	FIELD_IGNORED = 0,  /* not an editing key */

@@ -52,7 +52,9 @@ static bool need_source(struct app *app)
 struct scan_ctx {
 	struct work_base base;
 	struct tui_job *job;   /* for progress; valid while run() runs */
+	struct db_conn **connp;/* the worker's connection; valid while run() runs */
 	size_t findings, flagged, tables;
+	size_t done, total;    /* tables scanned so far, of total */
 };
 
 static void scan_ctx_free(void *p)
@@ -68,6 +70,15 @@ static void scan_progress(void *ctx, size_t done, size_t total, const char *tabl
 	struct scan_ctx *c = ctx;
 
 	(void)table;
+	c->done = done;
+	c->total = total;
+	/*
+	 * Between tables: a cancel asked for by the UI stops the scanner at
+	 * its next read (db_rows_next fails with MB_ERR_CANCELLED), and
+	 * scan_run() then stores nothing.
+	 */
+	if (c->job->cancel && c->connp && *c->connp)
+		(*c->connp)->cancel = 1;
 	tui_job_progress(c->job, total ? (double)done / (double)total : -1,
 			 "%zu of %zu tables", done, total);
 }
@@ -90,12 +101,23 @@ static int scan_job_run(struct tui_job *job, struct mb_err *err)
 	opt.progress_ctx = c;
 	catalog_init(&cat, DB_ENGINE_NONE);
 	scan_result_init(&res);
+	c->connp = &conn;
 	if (db_open(c->base.address, DB_MODE_SOURCE, &conn, err) ||
 	    db_read_catalog(conn, &cat, err))
 		goto cleanup;
+	c->total = cat.ntables;
+	tui_job_progress(job, 0, "0 of %zu tables", cat.ntables);
+	if (job->cancel) {
+		mb_err_set(err, MB_ERR_CANCELLED, "scan cancelled");
+		goto cleanup;
+	}
 	ws = ws_open(c->base.ws_path, err);
 	if (!ws || record_source_snapshot(ws, conn, &cat, &source_id, err))
 		goto cleanup;
+	if (job->cancel) {
+		mb_err_set(err, MB_ERR_CANCELLED, "scan cancelled");
+		goto cleanup;
+	}
 	if (scan_run(ws, source_id, &conn, &cat, &opt, &res, err))
 		goto cleanup;
 	/* the rules take the new findings here, off the UI loop */
@@ -113,6 +135,7 @@ static int scan_job_run(struct tui_job *job, struct mb_err *err)
 	}
 	rc = 0;
 cleanup:
+	c->connp = NULL;
 	scan_result_release(&res);
 	catalog_release(&cat);
 	if (ws)
@@ -127,6 +150,12 @@ static void scan_job_finish(struct app *app, struct tui_job *job, int rc,
 {
 	struct scan_ctx *c = job->ctx;
 
+	if (rc < 0 && (err->kind == MB_ERR_CANCELLED || job->cancel)) {
+		/* scan_run() stores a scan only once every table is done */
+		app_message(app, MSG_WARN, "scan cancelled, %zu of %zu tables scanned; nothing stored",
+			    c->done, c->total);
+		return;
+	}
 	if (rc < 0) {
 		mb_err_prefix(err, "scan failed");
 		app_error(app, err);
@@ -153,6 +182,8 @@ int app_scan(struct app *app)
 	job->free_ctx = scan_ctx_free;
 	job->ctx = c;
 	job->uses_ws = true;
+	job->cancellable = true;
+	job->c_cancels = true;
 	return app_job_start(app, job);
 }
 
@@ -229,6 +260,11 @@ static void plan_job_finish(struct app *app, struct tui_job *job, int rc,
 {
 	struct plan_ctx *c = job->ctx;
 
+	if (rc < 0 && (err->kind == MB_ERR_CANCELLED || job->cancel)) {
+		/* the previous plan, if any, stays */
+		app_message(app, MSG_WARN, "plan cancelled");
+		return;
+	}
 	plan_rows_free(app->plan, app->nplan);
 	app->plan = NULL;
 	app->nplan = 0;
@@ -275,6 +311,7 @@ int app_plan(struct app *app)
 	job->ctx = c;
 	job->uses_ws = true;
 	job->cancellable = true;
+	job->c_cancels = true;
 	return app_job_start(app, job);
 }
 

@@ -6,7 +6,11 @@
 # Method: the real binary in tmux (private socket, 160x50); for each key the
 # time from `send-keys` until `capture-pane` shows the expected text. That
 # includes tmux's own round trip, so the same loop is measured on `less`
-# paging a file (the plain-tool reference) and the ratio printed.
+# paging a file (the plain-tool reference) and the difference printed. The
+# workbench also logs its own share of each key (MASKBENCH_KEY_TIMES: input
+# readable -> redraw done), printed as "in-process". The subset screen is
+# timed too: opening it, moving, and an edit (root, window), each of which
+# re-plans the 10,000 tables for the estimate bars.
 #
 #   tests/bench/tui.sh                    from the build tree
 #   MB_BENCH_TABLES=2000 MB_BENCH_KEYS=100 tests/bench/tui.sh
@@ -59,20 +63,41 @@ start() {
 
 # ---- maskbench ----
 t0=$(us)
-start "cd '$dir' && exec '$MB' --workspace '$dir/ws.db' '$dir/big.db'"
+start "cd '$dir' && exec env MASKBENCH_KEY_TIMES='$dir/keytimes.txt' '$MB' --workspace '$dir/ws.db' '$dir/big.db'"
 open_us=$(wait_text "Catalog: $tables tables" "$t0" 1200) || die "the catalog did not open"
 pid=$(tmux -S "$sock" display -p '#{pane_pid}')
 : >"$dir/mb.txt"
+skip=$(wc -l <"$dir/keytimes.txt" 2>/dev/null || echo 0)
 for ((k = 1; k <= nkeys; k++)); do
 	want=$(printf 't%05d: ' "$k")
 	t=$(us)
 	tmux -S "$sock" send-keys j
 	wait_text "$want" "$t" >>"$dir/mb.txt" || die "no answer to key $k"
 done
+tail -n +$((skip + 1)) "$dir/keytimes.txt" >"$dir/inproc.txt"
 t=$(us); tmux -S "$sock" send-keys G
 last_us=$(wait_text "$(printf 't%05d: ' $((tables - 1)))" "$t")
 t=$(us); tmux -S "$sock" send-keys / t 0 0 0 4 2 Enter
 search_us=$(wait_text "t00042: " "$t")
+
+# the subset screen: open, move, edit (each edit re-plans every table)
+t=$(us); tmux -S "$sock" send-keys u
+subset_us=$(wait_text "roots: none" "$t" 120) || die "the subset screen did not open"
+: >"$dir/subset.txt"
+wc -l <"$dir/keytimes.txt" >"$dir/subset.txt.n"
+for ((k = 1; k <= 50; k++)); do
+	t=$(us)
+	tmux -S "$sock" send-keys j
+	# the cursor row is the only one drawn in the cursor colour: wait for
+	# the key to be handled through the in-process log instead
+	until [ "$(wc -l <"$dir/keytimes.txt")" -gt "$(cat "$dir/subset.txt.n")" ]; do :; done
+	wc -l <"$dir/keytimes.txt" >"$dir/subset.txt.n"
+	echo $(( $(us) - t )) >>"$dir/subset.txt"
+done
+t=$(us); tmux -S "$sock" send-keys r
+root_us=$(wait_text "roots: t00050" "$t" 120) || die "no answer to r"
+t=$(us); tmux -S "$sock" send-keys : w i n d o w Space t 0 0 0 5 1 . c r e a t e d _ a t Space 7 d Enter
+window_us=$(wait_text "windows: t00051.created_at last 7d" "$t" 120) || die "no answer to :window"
 hwm_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
 tmux -S "$sock" send-keys Q
 tmux -S "$sock" kill-server 2>/dev/null
@@ -92,6 +117,8 @@ tmux -S "$sock" kill-server 2>/dev/null
 
 read -r mb50 mb99 mbmax < <(percentiles <"$dir/mb.txt")
 read -r l50 l99 lmax < <(percentiles <"$dir/less.txt")
+read -r in50 in99 inmax < <(percentiles <"$dir/inproc.txt")
+read -r s50 s99 smax < <(percentiles <"$dir/subset.txt")
 printf 'catalog of %d tables, %d columns: opened in %.2f s\n' "$tables" $((tables * 10)) \
 	"$(echo "$open_us / 1000000" | bc -l)"
 printf 'key j (%d presses): p50 %s ms, p99 %s ms, max %s ms (goal p99 <= 50 ms)\n' \
@@ -101,3 +128,11 @@ printf 'key G (to the last table): %.1f ms; search /t00042: %.1f ms\n' \
 printf 'peak memory (VmHWM): %.1f MB (goal <= 200 MB)\n' "$(echo "$hwm_kb / 1024" | bc -l)"
 printf 'reference, less -S paging one line a key: p50 %s ms, p99 %s ms; ratio p99 %.2f\n' \
 	"$l50" "$l99" "$(echo "$mb99 / $l99" | bc -l)"
+printf 'p99 minus the tmux baseline (less p99): %.1f ms; p50 minus less p50: %.1f ms\n' \
+	"$(echo "$mb99 - $l99" | bc -l)" "$(echo "$mb50 - $l50" | bc -l)"
+printf 'in-process per key j (input to redraw done): p50 %s ms, p99 %s ms, max %s ms\n' \
+	"$in50" "$in99" "$inmax"
+printf 'subset screen on %d tables: open %.1f ms; key j (send-keys to redraw done) p50 %s ms, p99 %s ms;' "$tables" \
+	"$(echo "$subset_us / 1000" | bc -l)" "$s50" "$s99"
+printf ' r (root + re-plan) %.1f ms; :window %.1f ms\n' \
+	"$(echo "$root_us / 1000" | bc -l)" "$(echo "$window_us / 1000" | bc -l)"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Golden test of the help screen (generated from tui/commands_table.h):
-# the whole 100x62 screen, opened with F1 from the connect screen.
+# the whole 100x66 screen, opened with F1 from the connect screen.
 # Refresh after an intended change with:
 #   MB_REFRESH_GOLDEN=1 make check TESTS=tests/tui/help_golden.sh
 . "${MB_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
@@ -9,7 +9,7 @@ command -v tmux >/dev/null || { echo "1..0 # SKIP tmux not installed"; exit 0; }
 tap_tmpdir
 golden="$MB_SRCDIR/tests/tui/help.golden"
 
-tui_start 100 62 "$MBT" --workspace "$TMPD/ws.db"
+tui_start 100 66 "$MBT" --workspace "$TMPD/ws.db"
 ok "without a source the connect screen opens" wait_for "Open a source"
 keys F1
 ok "F1 opens the help screen" wait_for "Quit maskbench"

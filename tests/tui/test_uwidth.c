@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "core/util.h"
 #include "tests/lib/tap.h"
 #include "tui/command.h"
 #include "tui/uwidth.h"
@@ -138,6 +139,34 @@ static void test_field(void)
 	tui_field_release(&f);
 }
 
+static void test_marks(void)
+{
+	struct tui_marks m = { 0 };
+	char **many = xcalloc(4, sizeof(*many));
+
+	tap_ok(!tui_marks_has(&m, "main.t.a") && m.n == 0, "an empty mark set has nothing");
+	tap_ok(tui_marks_toggle(&m, "main.t.b"), "toggling an unmarked name marks it");
+	tui_marks_toggle(&m, "main.t.a");
+	tui_marks_add(&m, "main.t.a");
+	tap_ok(m.n == 2 && str_eq(m.names[0], "main.t.a") && str_eq(m.names[1], "main.t.b"),
+	       "marks stay sorted and unique");
+	tap_ok(!tui_marks_toggle(&m, "main.t.b") && !tui_marks_has(&m, "main.t.b") && m.n == 1,
+	       "toggling a marked name unmarks it");
+	many[0] = xstrdup("main.u.z");
+	many[1] = xstrdup("main.t.a");   /* already marked: freed */
+	many[2] = xstrdup("main.u.c");
+	many[3] = xstrdup("main.u.z");   /* twice: freed */
+	tui_marks_add_owned(&m, many, 4);
+	free(many);
+	tap_ok(m.n == 3 && str_eq(m.names[0], "main.t.a") && str_eq(m.names[1], "main.u.c") &&
+	       str_eq(m.names[2], "main.u.z") && tui_marks_has(&m, "main.u.c"),
+	       "marking many at once merges, sorts and drops duplicates");
+	tui_marks_clear(&m);
+	tap_ok(m.n == 0 && !m.names && !tui_marks_has(&m, "main.u.c"), "clear empties the set");
+	tap_ok(tui_command_for_key(' ') == CMD_MARK && tui_command_for_key('*') == CMD_MARK_ALL,
+	       "Space marks and * marks all");
+}
+
 static void test_commands(void)
 {
 	struct strbuf help = STRBUF_INIT;
@@ -186,6 +215,7 @@ int main(void)
 	test_format();
 	test_list();
 	test_field();
+	test_marks();
 	test_commands();
 	return tap_done();
 }
