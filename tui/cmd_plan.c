@@ -86,6 +86,91 @@ void job_rules_release(struct job_rules *jr)
 	memset(jr, 0, sizeof(*jr));
 }
 
+bool plan_table_copied(const struct plan_setup *ps, size_t i)
+{
+	const struct subset_table *st = &ps->plan.tables[i];
+	return st->mode != SUBSET_MODE_NONE && !ps->cat.tables[st->table_idx].is_view;
+}
+
+int run_gate(struct plan_setup *ps, const char *source, const char *target,
+	     bool allow, const char *how_to_allow, struct rules_gate_result *gate,
+	     struct mb_err *err)
+{
+	const char **tables = xcalloc(ps->plan.ntables + 1, sizeof(*tables));
+	char **names = xcalloc(ps->plan.ntables + 1, sizeof(*names));
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < ps->plan.ntables; i++) {
+		if (!plan_table_copied(ps, i))
+			continue;
+		const struct cat_table *t = &ps->cat.tables[ps->plan.tables[i].table_idx];
+		names[n] = xasprintf("%s.%s", t->schema, t->name);
+		tables[n] = names[n];
+		n++;
+	}
+	rc = rules_gate(ps->ws, tables, n, gate, err);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(tables);
+	if (rc < 0 || !gate->n || allow)
+		return rc;
+
+	/* Refused: recorded as a run, counts and names only. */
+	struct mb_err e2 = MB_ERR_INIT;
+	char hash[65] = "";
+	char *note = xasprintf("%zu unreviewed columns (first: %s.%s.%s)", gate->n,
+			       gate->items[0].schema, gate->items[0].table,
+			       gate->items[0].column);
+	struct job_options ro = { .source_text = source, .target_text = target };
+	int64_t run_id = 0;
+	if (rules_hash(ps->ws, hash, &e2) == 0)
+		ro.rules_hash = hash;
+	ro.approvers = rules_approvers(ps->ws, &e2);
+	if (job_record_refusal(ps->ws, &ro, note, &run_id, &e2) < 0)
+		run_id = 0;
+	free(note);
+	free((char *)ro.approvers);
+	mb_err_set(err, MB_ERR_PROBLEM,
+		   "%zu columns of copied tables are not reviewed: review them or %s",
+		   gate->n, how_to_allow);
+	if (run_id)
+		mb_err_prefix(err, "run %lld refused", (long long)run_id);
+	return -1;
+}
+
+int run_inputs_load(struct run_inputs *in, struct workspace *ws, const char *key_file,
+		    bool demo_ok, struct mb_err *err)
+{
+	memset(in, 0, sizeof(*in));
+	if (job_rules_load(ws, &in->jr, err) < 0)
+		return -1;
+	if (in->jr.any_masking) {
+		in->key = mask_key_load(key_file, err);
+		if (!in->key && demo_ok && !key_file) {
+			mb_err_clear(err);
+			in->key = mask_key_demo();
+			in->demo_key = true;
+		}
+		if (!in->key)
+			return -1;
+	}
+	if (rules_hash(ws, in->hash, err) < 0)
+		return -1;
+	if (!(in->approvers = rules_approvers(ws, err)))
+		return -1;
+	return 0;
+}
+
+void run_inputs_release(struct run_inputs *in)
+{
+	job_rules_release(&in->jr);
+	mask_key_free(in->key);
+	free(in->approvers);
+	memset(in, 0, sizeof(*in));
+}
+
 int cmd_plan(int argc, char **argv, const struct global_opts *g)
 {
 	const char *source = NULL, *format = "table";

@@ -128,15 +128,11 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 	bool allow_unreviewed = false, force = false, verify = true, in_place = false;
 	struct mb_err err = MB_ERR_INIT;
 	struct plan_setup ps;
-	struct job_rules jr = { 0 };
+	struct run_inputs in = { 0 };
 	struct rules_gate_result gate = { 0 };
-	struct mask_key *key = NULL;
 	struct match_catalog *patterns = NULL;
 	struct customer_set *customers = NULL;
 	struct job_result res = { 0 };
-	const char **tables = NULL;
-	char hash[65] = "";
-	char *approvers = NULL;
 	int rc;
 
 	memset(&ps, 0, sizeof(ps));
@@ -202,62 +198,15 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 	}
 
 	/* The gate, over the tables that get rows. */
-	tables = xcalloc(ps.plan.ntables + 1, sizeof(*tables));
-	char **names = xcalloc(ps.plan.ntables + 1, sizeof(char *));
-	size_t ntables = 0;
-	for (size_t i = 0; i < ps.plan.ntables; i++) {
-		const struct subset_table *st = &ps.plan.tables[i];
-		const struct cat_table *t = &ps.cat.tables[st->table_idx];
-		if (st->mode == SUBSET_MODE_NONE || t->is_view)
-			continue;
-		names[ntables] = xasprintf("%s.%s", t->schema, t->name);
-		tables[ntables] = names[ntables];
-		ntables++;
-	}
-	rc = rules_gate(ps.ws, tables, ntables, &gate, &err);
-	for (size_t i = 0; i < ntables; i++)
-		free(names[i]);
-	free(names);
-	if (rc < 0)
-		goto fail;
-	if (gate.n) {
-		for (size_t i = 0; i < gate.n && i < 50; i++)
-			fprintf(stderr, "maskbench: %s %s.%s.%s\n",
-				allow_unreviewed ? "allowed unreviewed" : "unreviewed",
-				gate.items[i].schema, gate.items[i].table, gate.items[i].column);
-		if (gate.n > 50)
-			fprintf(stderr, "maskbench: ... and %zu more\n", gate.n - 50);
-		if (!allow_unreviewed) {
-			/* Recorded as a refused run: counts and names only. */
-			struct mb_err e2 = MB_ERR_INIT;
-			char *note = xasprintf("%zu unreviewed columns (first: %s.%s.%s)", gate.n,
-					       gate.items[0].schema, gate.items[0].table,
-					       gate.items[0].column);
-			struct job_options ro = { .source_text = source, .target_text = target };
-			int64_t run_id = 0;
-			if (rules_hash(ps.ws, hash, &e2) == 0)
-				ro.rules_hash = hash;
-			approvers = rules_approvers(ps.ws, &e2);
-			ro.approvers = approvers;
-			if (job_record_refusal(ps.ws, &ro, note, &run_id, &e2) < 0)
-				fprintf(stderr, "maskbench: %s\n", e2.msg);
-			free(note);
-			mb_err_set(&err, MB_ERR_PROBLEM,
-				   "%zu columns of copied tables are not reviewed: review them or pass --allow-unreviewed",
-				   gate.n);
-			if (run_id)
-				mb_err_prefix(&err, "run %lld refused", (long long)run_id);
-			goto fail;
-		}
-	}
-
-	if (job_rules_load(ps.ws, &jr, &err) < 0)
-		goto fail;
-	if (jr.any_masking && !(key = mask_key_load(key_file, &err)))
-		goto fail;
-	if (rules_hash(ps.ws, hash, &err) < 0)
-		goto fail;
-	if (!(approvers = rules_approvers(ps.ws, &err)))
+	rc = run_gate(&ps, source, target, allow_unreviewed, "pass --allow-unreviewed",
+		      &gate, &err);
+	for (size_t i = 0; i < gate.n && i < 50; i++)
+		fprintf(stderr, "maskbench: %s %s.%s.%s\n",
+			allow_unreviewed ? "allowed unreviewed" : "unreviewed",
+			gate.items[i].schema, gate.items[i].table, gate.items[i].column);
+	if (gate.n > 50)
+		fprintf(stderr, "maskbench: ... and %zu more\n", gate.n - 50);
+	if (rc < 0 || run_inputs_load(&in, ps.ws, key_file, false, &err) < 0)
 		goto fail;
 	if (verify) {
 		if (!(patterns = match_catalog_load(NULL, &err)))
@@ -289,10 +238,10 @@ int cmd_run(int argc, char **argv, const struct global_opts *g)
 		.force = force, .allow_unreviewed = allow_unreviewed,
 		.verify = verify, .keep = keep, .after = after, .nafter = nafter,
 		.params = params, .nparams = nparams,
-		.rules = jr.rules, .nrules = jr.nrules, .key = key,
+		.rules = in.jr.rules, .nrules = in.jr.nrules, .key = in.key,
 		.patterns = patterns, .customers = customers,
 		.cancel = &run_cancel, .progress = on_progress, .progress_ctx = &pst,
-		.ws = ps.ws, .rules_hash = hash, .approvers = approvers,
+		.ws = ps.ws, .rules_hash = in.hash, .approvers = in.approvers,
 	};
 	struct sigaction sa = { 0 }, old_int, old_term;
 	sa.sa_handler = on_sigint;
@@ -323,14 +272,11 @@ fail:
 done:
 	job_result_release(&res);
 	rules_gate_result_release(&gate);
-	job_rules_release(&jr);
-	mask_key_free(key);
+	run_inputs_release(&in);
 	if (patterns)
 		match_catalog_free(patterns);
 	if (customers)
 		customer_set_free(customers);
-	free(approvers);
-	free(tables);
 	free(after);
 	free(params);
 	plan_setup_close(&ps);

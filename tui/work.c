@@ -439,81 +439,50 @@ static int run_job_run(struct tui_job *job, struct mb_err *err)
 	struct run_status *rs = c->rs;
 	struct global_opts g = { .workspace = c->base.ws_path };
 	struct plan_setup ps;
-	struct job_rules jr = { 0 };
+	struct run_inputs in = { 0 };
 	struct rules_gate_result gate = { 0 };
-	struct mask_key *key = NULL;
 	struct match_catalog *patterns = NULL;
 	struct job_result res = { 0 };
-	const char **tables = NULL;
-	char **names = NULL;
-	size_t ntables = 0;
-	char hash[65] = "";
-	char *approvers = NULL;
 	int rc = -1;
 
 	run_log(rs, "planning");
 	if (plan_setup_open(&ps, c->base.address, &g, true, err) < 0)
 		goto cleanup;
-	/* the gate, over the tables that get rows (as `maskbench run`) */
-	tables = xcalloc(ps.plan.ntables + 1, sizeof(*tables));
-	names = xcalloc(ps.plan.ntables + 1, sizeof(*names));
 	pthread_mutex_lock(&rs->lock);
 	for (size_t i = 0; i < ps.plan.ntables; i++) {
 		const struct subset_table *st = &ps.plan.tables[i];
 		const struct cat_table *t = &ps.cat.tables[st->table_idx];
 
-		if (st->mode == SUBSET_MODE_NONE || t->is_view)
+		if (!plan_table_copied(&ps, i))
 			continue;
-		names[ntables] = xasprintf("%s.%s", t->schema, t->name);
-		tables[ntables] = names[ntables];
 		ALLOC_GROW(rs->tables, rs->ntables + 1, rs->tables_alloc);
 		rs->tables[rs->ntables++] = (struct run_table_status){
-			xstrdup(names[ntables]), 0, subset_table_rows(st), false };
-		ntables++;
+			xasprintf("%s.%s", t->schema, t->name), 0, subset_table_rows(st), false };
 	}
 	pthread_mutex_unlock(&rs->lock);
-	if (rules_gate(ps.ws, tables, ntables, &gate, err) < 0)
+	/* the gate and the inputs, as `maskbench run` */
+	int gate_rc = run_gate(&ps, c->base.address, c->target, c->allow_unreviewed,
+			       ":run TARGET --allow-unreviewed (recorded)", &gate, err);
+	for (size_t i = 0; i < gate.n && i < 20; i++)
+		run_log(rs, "%s %s.%s.%s",
+			c->allow_unreviewed ? "allowed unreviewed" : "unreviewed",
+			gate.items[i].schema, gate.items[i].table, gate.items[i].column);
+	if (gate.n > 20)
+		run_log(rs, "... and %zu more", gate.n - 20);
+	if (gate_rc < 0 || run_inputs_load(&in, ps.ws, NULL, c->demo, err) < 0)
 		goto cleanup;
-	if (gate.n) {
-		for (size_t i = 0; i < gate.n && i < 20; i++)
-			run_log(rs, "%s %s.%s.%s",
-				c->allow_unreviewed ? "allowed unreviewed" : "unreviewed",
-				gate.items[i].schema, gate.items[i].table, gate.items[i].column);
-		if (gate.n > 20)
-			run_log(rs, "... and %zu more", gate.n - 20);
-		if (!c->allow_unreviewed) {
-			mb_err_set(err, MB_ERR_PROBLEM,
-				   "%zu columns of copied tables are not reviewed: approve them, or :run TARGET --allow-unreviewed (recorded)",
-				   gate.n);
-			goto cleanup;
-		}
-	}
-	if (job_rules_load(ps.ws, &jr, err) < 0)
-		goto cleanup;
-	if (jr.any_masking) {
-		key = mask_key_load(NULL, err);
-		if (!key && c->demo) {
-			mb_err_clear(err);
-			key = mask_key_demo();
-			run_log(rs, "using the built-in demo key (demo only)");
-		}
-		if (!key)
-			goto cleanup;
-	}
-	if (rules_hash(ps.ws, hash, err) < 0)
-		goto cleanup;
-	if (!(approvers = rules_approvers(ps.ws, err)))
-		goto cleanup;
+	if (in.demo_key)
+		run_log(rs, "using the built-in demo key (demo only)");
 	if (!(patterns = match_catalog_load(NULL, err)))
 		goto cleanup;
 	{
 		struct job_options o = {
 			.source_text = c->base.address, .target_text = c->target,
 			.jobs = 1, .allow_unreviewed = c->allow_unreviewed,
-			.verify = true, .rules = jr.rules, .nrules = jr.nrules,
-			.key = key, .patterns = patterns, .cancel = &job->cancel,
+			.verify = true, .rules = in.jr.rules, .nrules = in.jr.nrules,
+			.key = in.key, .patterns = patterns, .cancel = &job->cancel,
 			.progress = run_progress, .progress_ctx = rs, .ws = ps.ws,
-			.rules_hash = hash, .approvers = approvers,
+			.rules_hash = in.hash, .approvers = in.approvers,
 		};
 
 		rc = job_run(ps.src, &ps.cat, &ps.plan, &o, &res, err);
@@ -543,15 +512,9 @@ cleanup:
 	pthread_mutex_unlock(&rs->lock);
 	job_result_release(&res);
 	rules_gate_result_release(&gate);
-	job_rules_release(&jr);
-	mask_key_free(key);
+	run_inputs_release(&in);
 	if (patterns)
 		match_catalog_free(patterns);
-	free(approvers);
-	for (size_t i = 0; i < ntables; i++)
-		free(names[i]);
-	free(names);
-	free(tables);
 	plan_setup_close(&ps);
 	return rc;
 }
