@@ -357,7 +357,7 @@ int mask_apply_redact_text(struct masker *m, const char *in, size_t len, struct 
 	struct mask_text *t = m->text;
 	size_t pos = 0;
 
-	if (!utf8_valid(in, len)) {
+	if (!match_utf8_valid(in, len)) {
 		utf8_sanitise(in, len, &t->str);
 		in = t->str.buf;
 		len = t->str.len;

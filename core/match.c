@@ -59,6 +59,7 @@ void match_catalog_free(struct match_catalog *cat)
 	match_prefilter_free(cat);
 	free(cat->pats);
 	free(cat->cat_first);
+	free(cat->by_first);
 	free(cat->share_dir);
 	free(cat);
 }
@@ -263,6 +264,7 @@ static int set_regex(struct match_pattern *p, const char *regex, const char *fil
 		memcpy(p->first, bitmap, sizeof(p->first));
 		p->has_first = true;
 	}
+	p->need_lead = match_need_lead(regex, p->need_char);
 	if (p->in_text) {
 		char *u = xasprintf("(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])", regex);
 		p->unanchored = compile_one(u, err, file, line);
@@ -478,6 +480,14 @@ struct match_catalog *match_catalog_load(const char *share_dir, struct mb_err *e
 	for (size_t i = cat->npats; i-- > 0;)
 		cat->cat_first[cat->pats[i].category] = i;
 	match_prefilter_build(cat);
+	/* by_first[b]: the patterns a value starting with byte b can match */
+	cat->by_first = xcalloc(256 * cat->pf_words, sizeof(uint64_t));
+	for (size_t b = 0; b < 256; b++)
+		for (size_t i = 0; i < cat->npats; i++) {
+			const struct match_pattern *p = &cat->pats[i];
+			if (!p->has_first || (p->first[b >> 3] >> (b & 7) & 1))
+				cat->by_first[b * cat->pf_words + (i >> 6)] |= 1ull << (i & 63);
+		}
 	closedir(d);
 	free_strv(files, nfiles);
 	free(dir);
@@ -582,6 +592,22 @@ static bool prefilter(const struct match_pattern *p, const char *v, size_t len)
 	return !p->need_char || memchr(v, p->need_char, len) != NULL;
 }
 
+bool match_utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i + 8 <= len) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+		i += 8;
+	}
+	while (i < len && !((unsigned char)s[i] & 0x80))
+		i++;
+	/* from the first non-ASCII byte on (never inside a character) */
+	return i == len || utf8_valid(s + i, len - i);
+}
+
 int match_classify_value(const struct match_catalog *cat, struct match_scratch *scratch,
 			 const char *value, size_t len, struct match_result *out,
 			 struct mb_err *err)
@@ -594,7 +620,7 @@ int match_classify_value(const struct match_catalog *cat, struct match_scratch *
 	}
 	while (len && isspace((unsigned char)value[len - 1]))
 		len--;
-	if (!len || len > MATCH_MAX_VALUE || !utf8_valid(value, len))
+	if (!len || len > MATCH_MAX_VALUE || !match_utf8_valid(value, len))
 		return 0;
 
 	/* Values with a space run the letter-led patterns (streets, legal
@@ -602,14 +628,17 @@ int match_classify_value(const struct match_catalog *cat, struct match_scratch *
 	 * structured values are rejected faster by prefilter() below. */
 	const uint64_t *cand = memchr(value, ' ', len) ?
 		match_prefilter_run(cat, scratch, MATCH_PF_ANCHORED, value, len) : NULL;
+	/* Only the patterns that can start with the value's first byte and
+	 * that the prefilter left, in pattern order (bit order). */
+	const uint64_t *fb = cat->by_first + (size_t)(unsigned char)value[0] * cat->pf_words;
 	int claimed = -1;
-	for (size_t i = 0; i < cat->npats; i++) {
+	for (size_t w = 0; w < cat->pf_words; w++)
+	for (uint64_t bits = fb[w] & (cand ? cand[w] : ~0ull); bits; bits &= bits - 1) {
+		size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
 		const struct match_pattern *p = &cat->pats[i];
 		uint64_t bit = 1ull << p->category;
 		if (p->priority < claimed)
-			break;  /* sorted: everything after loses to the claim */
-		if (!match_cand(cand, i))
-			continue;
+			goto claim_done;  /* sorted: everything after loses to the claim */
 		if ((out->valid & bit) && !(out->weak & bit))
 			continue;
 		if (!prefilter(p, value, len))
@@ -640,6 +669,7 @@ int match_classify_value(const struct match_catalog *cat, struct match_scratch *
 		out->valid |= bit;
 		out->pattern[p->category] = (int8_t)(i - cat->cat_first[p->category]);
 	}
+claim_done:
 	/* The strongest validated category claims the value (uuid over phone). */
 	int claim = -1;
 	for (size_t c = 0; c < cat->ncats; c++)
@@ -713,7 +743,7 @@ int match_find_spans_s(const struct match_catalog *cat, struct match_scratch *sc
 	struct span_list l = { scratch->spans, 0, scratch->spans_alloc };
 	int ret = 0;
 
-	if (!utf8_valid(text, len))
+	if (!match_utf8_valid(text, len))
 		return -1;
 	/* Short texts: PCRE2's own start-of-match screening beats a pass. */
 	const uint64_t *cand = len >= MATCH_PF_MIN_TEXT ?
@@ -726,6 +756,19 @@ int match_find_spans_s(const struct match_catalog *cat, struct match_scratch *sc
 			continue;
 		size_t off = 0;
 		while (off < len) {
+			if (p->need_lead != SIZE_MAX) {
+				/* No match starts more than need_lead before the next
+				 * need_char: skip there (on a character boundary). */
+				const char *c = memchr(text + off, p->need_char, len - off);
+				if (!c)
+					break;
+				size_t from = (size_t)(c - text);
+				from = from > p->need_lead ? from - p->need_lead : 0;
+				while (from > off && ((unsigned char)text[from] & 0xc0) == 0x80)
+					from--;
+				if (from > off)
+					off = from;
+			}
 			int rc = pcre2_match(p->unanchored, (PCRE2_SPTR)text, len, off,
 					     PCRE2_NO_UTF_CHECK, scratch->md, scratch->mctx);
 			if (rc < 0)
@@ -739,6 +782,9 @@ int match_find_spans_s(const struct match_catalog *cat, struct match_scratch *sc
 			/* Continue on a character boundary. */
 			while (off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
 				off++;
+			/* A later match holds need_char too: none left, no match. */
+			if (p->need_char && off < len && !memchr(text + off, p->need_char, len - off))
+				break;
 		}
 	}
 	if (cs) {

@@ -180,6 +180,12 @@ int match_find_spans_s(const struct match_catalog *cat,
 		       int (*cb)(void *ctx, const struct match_span *),
 		       void *ctx);
 
+/*
+ * utf8_valid() (core/util.h) with an ASCII fast path, 8 bytes at a time:
+ * the same answer, several times faster on mostly-ASCII text.
+ */
+bool match_utf8_valid(const char *s, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* Validators (exported for tests and masking)                         */
 /* ------------------------------------------------------------------ */

@@ -12,6 +12,10 @@
 #include "core/match.h"
 #include "core/match_int.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 struct hset {
 	char **keys;       /* NULL slot: empty */
 	size_t *lens;
@@ -29,11 +33,23 @@ struct cs_entry {
 /* Open addressing: token-sequence hash -> entry index + 1 (0: empty). */
 struct tslot {
 	uint64_t h;
-	uint32_t idx1;
+	uint32_t off;      /* the name in cs->arena */
+	uint16_t len;
+	uint8_t flagged;
+	uint8_t used;
 };
 
 #define CS_MAX_TOKENS 64   /* short values: token path; longer: Vectorscan */
 #define CS_SHORT_VALUE 256 /* bytes; longer values use one Vectorscan scan */
+#define LEGAL_SLOTS 128    /* open addressing; more than twice the legal forms */
+
+/* A legal form ("s a r l") as up to 4 token hashes. */
+#define LEGAL_MAX_TOKENS 4
+struct legal_form {
+	const char *s;
+	size_t ntok;
+	uint64_t h[LEGAL_MAX_TOKENS];
+};
 
 struct customer_set {
 	struct cs_entry *e; /* normalised, legal forms stripped */
@@ -41,11 +57,20 @@ struct customer_set {
 	struct hset exact; /* name -> index */
 	struct hset common;/* common words */
 	hs_database_t *db; /* non-flagged names; NULL when there are none */
-	struct tslot *slots;
+	struct tslot *slots; /* names of up to CS_SHORT_VALUE bytes */
+	char *arena;       /* every name, back to back: one cache miss less a lookup */
+	size_t arena_len;
 	size_t nslots;     /* power of two */
 	uint64_t *first;   /* 2^16-bit filter on the first token of non-flagged names */
-	uint64_t *whole;   /* 2^19-bit filter on every name's hash: skips slot lookups */
+	uint64_t *whole;   /* filter on every name's hash: skips slot lookups */
+	uint64_t whole_mask; /* its size in bits - 1 (about 16 bits a name) */
+	uint64_t legal_h[LEGAL_SLOTS]; /* tok_hash of every legal form's last token */
+	struct legal_form *legal; /* match_legal_forms() as token hashes, in order */
+	size_t nlegal;
+	size_t mintok;     /* fewest tokens in a non-flagged name */
+	bool legal_used[LEGAL_SLOTS];
 	size_t maxtok;     /* most tokens in a non-flagged name */
+	size_t maxtok_all; /* most tokens in any name: longer values are never exact */
 	bool built;
 };
 
@@ -89,10 +114,25 @@ static inline uint64_t tok_comb(uint64_t h, uint64_t t)
 
 struct toks {
 	uint32_t start[CS_MAX_TOKENS], end[CS_MAX_TOKENS];
-	uint64_t h[CS_MAX_TOKENS];
+	uint64_t h[CS_MAX_TOKENS];     /* tok_hash(); the fast path fills it lazily */
+	uint16_t key[CS_MAX_TOKENS];   /* tok_key(): the first-token filter */
+	uint64_t have;                 /* fast path: bit k set when h[k] is computed */
 	size_t n;
 	bool overflow;
 };
+
+/* The first-token filter key: a token's length and first 8 bytes mixed. */
+static inline uint16_t key_mix(uint64_t w, size_t n)
+{
+	return (uint16_t)(((w ^ (n * 0x9e3779b97f4a7c15ull)) * 0xd6e8feb86659fd93ull) >> 48);
+}
+
+static inline uint16_t tok_key(const char *s, size_t n)
+{
+	uint64_t w = 0;
+	memcpy(&w, s, n < 8 ? n : 8);
+	return key_mix(w, n);
+}
 
 /* Splits a normalised buffer (tokens separated by one space). */
 static void tokenize(const char *s, size_t len, struct toks *t)
@@ -111,6 +151,7 @@ static void tokenize(const char *s, size_t len, struct toks *t)
 		t->start[t->n] = (uint32_t)i;
 		t->end[t->n] = (uint32_t)j;
 		t->h[t->n] = tok_hash(s + i, j - i);
+		t->key[t->n] = tok_key(s + i, j - i);
 		t->n++;
 		i = j + 1;
 	}
@@ -124,25 +165,22 @@ static uint64_t seq_hash(const struct toks *t, size_t from, size_t to)
 	return h;
 }
 
-#define WHOLE_BITS 19
 static inline bool whole_maybe(const struct customer_set *cs, uint64_t h)
 {
-	uint64_t b = (h >> 20) & ((1u << WHOLE_BITS) - 1);
+	uint64_t b = (h >> 20) & cs->whole_mask;
 	return cs->whole[b >> 6] >> (b & 63) & 1;
 }
 
-static const struct cs_entry *slot_find(const struct customer_set *cs, uint64_t h,
-					const char *s, size_t n)
+static const struct tslot *slot_find(const struct customer_set *cs, uint64_t h,
+				     const char *s, size_t n)
 {
 	if (!whole_maybe(cs, h))
 		return NULL;
 	size_t i = (size_t)(h ^ (h >> 32)) & (cs->nslots - 1);
-	while (cs->slots[i].idx1) {
-		if (cs->slots[i].h == h) {
-			const struct cs_entry *e = &cs->e[cs->slots[i].idx1 - 1];
-			if (e->len == n && !memcmp(e->name, s, n))
-				return e;
-		}
+	while (cs->slots[i].used) {
+		const struct tslot *sl = &cs->slots[i];
+		if (sl->h == h && sl->len == n && !memcmp(cs->arena + sl->off, s, n))
+			return sl;
 		i = (i + 1) & (cs->nslots - 1);
 	}
 	return NULL;
@@ -267,6 +305,11 @@ void customer_set_free(struct customer_set *cs)
 	if (cs->db)
 		hs_free_database(cs->db);
 	free(cs->slots);
+	free(cs->legal);
+	if (cs->arena) {
+		secure_zero(cs->arena, cs->arena_len);
+		free(cs->arena);
+	}
 	free(cs->first);
 	free(cs->whole);
 	free(cs);
@@ -371,26 +414,77 @@ int customer_set_build(struct customer_set *cs, struct mb_err *err)
 	while (cs->nslots < cs->n * 2 + 2)
 		cs->nslots <<= 1;
 	cs->slots = xcalloc(cs->nslots, sizeof(*cs->slots));
+	size_t total = 1;
+	for (size_t i = 0; i < cs->n; i++)
+		total += cs->e[i].len <= CS_SHORT_VALUE ? cs->e[i].len : 0;
+	if (total > UINT32_MAX) {
+		mb_err_set(err, MB_ERR_INPUT, "customer names: more than 4 GB of names");
+		goto cleanup;
+	}
+	cs->arena = xmalloc(total);
+	cs->arena_len = 0;
 	cs->first = xcalloc(65536 / 64, sizeof(uint64_t));
-	cs->whole = xcalloc(((size_t)1 << WHOLE_BITS) / 64, sizeof(uint64_t));
-	cs->maxtok = 0;
+	/* 16 bits a name, 4 KB to 2 MB: small enough to stay in cache. */
+	size_t wbits = (size_t)1 << 15;
+	while (wbits < cs->n * 16 && wbits < ((size_t)1 << 24))
+		wbits <<= 1;
+	cs->whole_mask = wbits - 1;
+	cs->whole = xcalloc(wbits / 64, sizeof(uint64_t));
+	const char *const *forms;
+	size_t nforms = match_legal_forms(&forms);
+	cs->legal = xcalloc(nforms, sizeof(*cs->legal));
+	for (size_t i = 0; i < nforms; i++) {
+		struct legal_form *lf = &cs->legal[cs->nlegal];
+		const char *p = forms[i];
+		lf->s = p;
+		lf->ntok = 0;
+		while (*p && lf->ntok < LEGAL_MAX_TOKENS) {
+			size_t n = strcspn(p, " ");
+			lf->h[lf->ntok++] = tok_hash(p, n);
+			p += n + (p[n] == ' ');
+		}
+		if (!*p)
+			cs->nlegal++;  /* a longer form could never be stripped here */
+	}
+	for (size_t i = 0; i < nforms; i++) {
+		const char *sp = strrchr(forms[i], ' '), *lt = sp ? sp + 1 : forms[i];
+		uint64_t h = tok_hash(lt, strlen(lt));
+		size_t k = (size_t)h & (LEGAL_SLOTS - 1);
+		while (cs->legal_used[k] && cs->legal_h[k] != h)
+			k = (k + 1) & (LEGAL_SLOTS - 1);
+		cs->legal_h[k] = h;
+		cs->legal_used[k] = true;
+	}
+	cs->maxtok = cs->maxtok_all = 0;
+	cs->mintok = SIZE_MAX;
 	struct toks *t = xmalloc(sizeof(*t));
 	for (size_t i = 0; i < cs->n; i++) {
 		struct cs_entry *e = &cs->e[i];
 		tokenize(e->name, e->len, t);
 		e->th = t->overflow ? 0 : seq_hash(t, 0, t->n);
-		size_t k = (size_t)(e->th ^ (e->th >> 32)) & (cs->nslots - 1);
-		while (cs->slots[k].idx1)
-			k = (k + 1) & (cs->nslots - 1);
-		cs->slots[k].h = e->th;
-		cs->slots[k].idx1 = (uint32_t)(i + 1);
-		uint64_t b = (e->th >> 20) & ((1u << WHOLE_BITS) - 1);
+		if (e->len <= CS_SHORT_VALUE) {
+			size_t k = (size_t)(e->th ^ (e->th >> 32)) & (cs->nslots - 1);
+			while (cs->slots[k].used)
+				k = (k + 1) & (cs->nslots - 1);
+			cs->slots[k].h = e->th;
+			cs->slots[k].off = (uint32_t)cs->arena_len;
+			cs->slots[k].len = (uint16_t)e->len;
+			cs->slots[k].flagged = e->flagged;
+			cs->slots[k].used = 1;
+			memcpy(cs->arena + cs->arena_len, e->name, e->len);
+			cs->arena_len += e->len;
+		}
+		uint64_t b = (e->th >> 20) & cs->whole_mask;
 		cs->whole[b >> 6] |= 1ull << (b & 63);
+		if (!t->overflow && t->n > cs->maxtok_all)
+			cs->maxtok_all = t->n;
 		if (!e->flagged && !t->overflow && t->n) {
-			uint64_t fh = t->h[0] & 0xffff;
+			unsigned fh = t->key[0];
 			cs->first[fh >> 6] |= 1ull << (fh & 63);
 			if (t->n > cs->maxtok)
 				cs->maxtok = t->n;
+			if (t->n < cs->mintok)
+				cs->mintok = t->n;
 		}
 	}
 	free(t);
@@ -486,50 +580,299 @@ static int on_hit(unsigned int id, unsigned long long from ATTR_UNUSED,
 }
 
 /*
- * ASCII values: normalise, split and hash tokens in one pass (the same
- * result as match_normalize() + tokenize()). Returns the normalised
- * length, or SIZE_MAX when the value is not ASCII or has too many tokens.
+ * Fast path for short ASCII values. The value is lower-cased into a
+ * scratch buffer while a bit mask of its letters and digits is built (16
+ * bytes at a time with SSE2, a byte loop elsewhere). The buffer is not
+ * compacted: a token (a run of set bits) has exactly the
+ * bytes of the same token of match_normalize()'s output, so its hash is
+ * the same, and candidate names are compared token by token. The result
+ * is that of match_normalize() + tokenize() + match_tokens();
+ * tests/unit/test_match.c checks it against a plain reference.
  */
-static size_t norm_tokens_ascii(const char *s, size_t len, char *out, struct toks *t)
+#define FAST_PAD 16                      /* room after the value: 16-byte blocks, 8-byte words */
+#define FAST_WORDS (CS_SHORT_VALUE / 64 + 1) /* mask words + a zero sentinel */
+
+/* tok_hash() of n bytes at s when 8 bytes past every word may be read. */
+static inline uint64_t tok_hash_padded(const char *s, size_t n)
 {
-	static const char lut[128] =
-		"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
-		"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0" "0123456789\0\0\0\0\0\0"
-		"\0abcdefghijklmnopqrstuvwxyz\0\0\0\0\0"
-		"\0abcdefghijklmnopqrstuvwxyz\0\0\0\0";
-	size_t o = 0;
-	bool in_tok = false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t h = 0x9ae16a3b2f90404full ^ (n * 0xc3a5c85c97cb3127ull);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		w &= ~0ull >> (64 - 8 * n);  /* the bytes memcpy(&w, s, n) would give */
+		h = (h ^ w) * 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+	}
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+#else
+	return tok_hash(s, n);
+#endif
+}
+
+/* tok_key() of n bytes at s when 8 bytes at s may be read. */
+static inline uint16_t tok_key_padded(const char *s, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w;
+	memcpy(&w, s, 8);
+	if (n < 8)
+		w &= ~0ull >> (64 - 8 * n);
+	return key_mix(w, n);
+#else
+	return tok_key(s, n);
+#endif
+}
+
+/* Fast path: the hash of token k, computed the first time it is needed. */
+static inline uint64_t fast_h(const char *buf, struct toks *t, size_t k)
+{
+	if (!(t->have >> k & 1)) {
+		t->h[k] = tok_hash_padded(buf + t->start[k], t->end[k] - t->start[k]);
+		t->have |= 1ull << k;
+	}
+	return t->h[k];
+}
+
+/*
+ * Copies the len bytes at src lower-cased to dst (room for len rounded up
+ * to 16) and sets mask bit i when byte i is an ASCII letter or digit.
+ * Returns false when a byte is not ASCII. Bytes of dst after len are
+ * undefined. With SSE2, src is read 16 bytes at a time; a last partial
+ * block is read as the value's last 16 bytes, or copied when the value
+ * is shorter (nothing after the value is ever read).
+ */
+static bool classify_ascii(const char *src, size_t len, char *dst,
+			   uint64_t mask[FAST_WORDS])
+{
+	memset(mask, 0, FAST_WORDS * sizeof(uint64_t));
+#ifdef __SSE2__
+	const __m128i x20 = _mm_set1_epi8(0x20), a1 = _mm_set1_epi8('a' - 1),
+		      z1 = _mm_set1_epi8('z' + 1), d0 = _mm_set1_epi8('0' - 1),
+		      d9 = _mm_set1_epi8('9' + 1);
+	for (size_t i = 0; i < len; i += 16) {
+		unsigned valid = 0xffff;
+		size_t at = i;
+		__m128i x;
+		if (len - i >= 16) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+		} else if (len >= 16) {
+			/* the last 16 bytes again, overlapping: the same answers for
+			 * the bytes seen twice, and nothing read past the value */
+			at = len - 16;
+			x = _mm_loadu_si128((const __m128i *)(const void *)(src + at));
+		} else {
+			char tail[16] = { 0 };
+			valid = (1u << len) - 1;
+			memcpy(tail, src, len);
+			x = _mm_loadu_si128((const __m128i *)(const void *)tail);
+		}
+		if ((unsigned)_mm_movemask_epi8(x) & valid)
+			return false;
+		__m128i lx = _mm_or_si128(x, x20);
+		__m128i let = _mm_and_si128(_mm_cmpgt_epi8(lx, a1), _mm_cmpgt_epi8(z1, lx));
+		__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(x, d0), _mm_cmpgt_epi8(d9, x));
+		_mm_storeu_si128((__m128i *)(void *)(dst + at),
+				 _mm_or_si128(x, _mm_and_si128(let, x20)));
+		uint64_t m = (unsigned)_mm_movemask_epi8(_mm_or_si128(let, dig)) & valid;
+		mask[at >> 6] |= m << (at & 63);
+		if ((at & 63) > 48)
+			mask[(at >> 6) + 1] |= m >> (64 - (at & 63));
+	}
+#else
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)src[i];
+		if (b >= 0x80)
+			return false;
+		bool let = (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+		bool dig = b >= '0' && b <= '9';
+		dst[i] = (char)(let ? b | 0x20 : b);
+		mask[i >> 6] |= (uint64_t)(let || dig) << (i & 63);
+	}
+#endif
+	return true;
+}
+
+/*
+ * Tokens of a classified buffer: runs of set mask bits, found a word at a
+ * time (run starts and ends are single bits). false: too many tokens.
+ */
+static bool fast_tokens(const char *buf, const uint64_t mask[FAST_WORDS], size_t len,
+			struct toks *t)
+{
+	size_t nw = (len + 63) / 64, ns = 0, ne = 0;
+	uint64_t carry = 0;
 
 	t->n = 0;
 	t->overflow = false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = (unsigned char)s[i];
-		if (b >= 0x80)
-			return SIZE_MAX;
-		char c = lut[b];
-		if (c) {
-			if (!in_tok) {
-				if (t->n == CS_MAX_TOKENS)
-					return SIZE_MAX;
-				if (t->n)
-					out[o++] = ' ';
-				t->start[t->n] = (uint32_t)o;
-				in_tok = true;
+	for (size_t w = 0; w <= nw; w++) {  /* mask[nw] is zero: closes a last run */
+		uint64_t m = mask[w], prev = (m << 1) | carry;
+		uint64_t starts = m & ~prev, ends = ~m & prev;
+		carry = m >> 63;
+		for (; starts; starts &= starts - 1) {
+			if (ns == CS_MAX_TOKENS) {
+				t->overflow = true;
+				return false;
 			}
-			out[o++] = c;
-		} else if (in_tok) {
-			t->end[t->n] = (uint32_t)o;
-			t->h[t->n] = tok_hash(out + t->start[t->n], o - t->start[t->n]);
-			t->n++;
-			in_tok = false;
+			t->start[ns++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(starts));
+		}
+		for (; ends; ends &= ends - 1)
+			t->end[ne++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(ends));
+	}
+	for (size_t k = 0; k < ns; k++)
+		t->key[k] = tok_key_padded(buf + t->start[k], t->end[k] - t->start[k]);
+	t->have = 0;  /* hashes on demand: fast_h() */
+	t->n = ns;
+	return true;
+}
+
+/* Is the name of sl the tokens [i, j) of buf joined by single spaces? */
+static bool entry_is_tokens(const struct customer_set *cs, const struct tslot *sl,
+			    const char *buf, const struct toks *t, size_t i, size_t j)
+{
+	const char *p = cs->arena + sl->off, *end = p + sl->len;
+	for (size_t k = i; k < j; k++) {
+		size_t n = t->end[k] - t->start[k];
+		if (k > i) {
+			if (p == end || *p != ' ')
+				return false;
+			p++;
+		}
+		if ((size_t)(end - p) < n)
+			return false;
+		const char *q = buf + t->start[k];
+		for (size_t b = 0; b < n; b++)  /* tokens are short: no call */
+			if (p[b] != q[b])
+				return false;
+		p += n;
+	}
+	return p == end;
+}
+
+static const struct tslot *slot_find_tokens(const struct customer_set *cs, uint64_t h,
+					    const char *buf, const struct toks *t,
+					    size_t i, size_t j)
+{
+	if (!whole_maybe(cs, h))
+		return NULL;
+	size_t k = (size_t)(h ^ (h >> 32)) & (cs->nslots - 1);
+	while (cs->slots[k].used) {
+		const struct tslot *sl = &cs->slots[k];
+		if (sl->h == h && entry_is_tokens(cs, sl, buf, t, i, j))
+			return sl;
+		k = (k + 1) & (cs->nslots - 1);
+	}
+	return NULL;
+}
+
+/* Can a token with hash h end a legal form? (Equal tokens, equal hashes.) */
+static inline bool legal_last(const struct customer_set *cs, uint64_t h)
+{
+	size_t k = (size_t)h & (LEGAL_SLOTS - 1);
+	while (cs->legal_used[k]) {
+		if (cs->legal_h[k] == h)
+			return true;
+		k = (k + 1) & (LEGAL_SLOTS - 1);
+	}
+	return false;
+}
+
+/* Is the token [k] of buf the n bytes at s? */
+static inline bool token_is(const char *buf, const struct toks *t, size_t k, const char *s,
+			    size_t n)
+{
+	return t->end[k] - t->start[k] == n && !memcmp(buf + t->start[k], s, n);
+}
+
+/*
+ * The number of tokens match_legal_core_len() keeps of the tokens of buf:
+ * trailing legal forms (compared by token hash, then by bytes) are dropped
+ * while another token remains, then a trailing "and".
+ */
+static size_t legal_core_tokens(const struct customer_set *cs, const char *buf,
+				struct toks *t)
+{
+	size_t ncore = t->n;
+	bool again = true;
+	while (again && ncore >= 2 && legal_last(cs, fast_h(buf, t, ncore - 1))) {
+		again = false;
+		for (size_t f = 0; f < cs->nlegal; f++) {
+			const struct legal_form *lf = &cs->legal[f];
+			size_t k = lf->ntok, first = ncore - k;
+			if (ncore <= k)
+				continue;
+			size_t q = 0;
+			while (q < k && fast_h(buf, t, first + q) == lf->h[q])
+				q++;
+			if (q < k)
+				continue;
+			const char *p = lf->s;
+			for (q = 0; q < k; q++) {
+				size_t n = strcspn(p, " ");
+				if (!token_is(buf, t, first + q, p, n))
+					break;
+				p += n + (p[n] == ' ');
+			}
+			if (q < k)
+				continue;
+			ncore = first;
+			if (ncore >= 2 && token_is(buf, t, ncore - 1, "and", 3))
+				ncore--;
+			again = true;
+			break;
 		}
 	}
-	if (in_tok) {
-		t->end[t->n] = (uint32_t)o;
-		t->h[t->n] = tok_hash(out + t->start[t->n], o - t->start[t->n]);
-		t->n++;
+	return ncore;
+}
+
+/* slot_find_tokens() with the filter test inlined (most lookups stop there). */
+static inline const struct tslot *lookup_tokens(const struct customer_set *cs, uint64_t h,
+						 const char *buf, const struct toks *t,
+						 size_t i, size_t j)
+{
+	return whole_maybe(cs, h) ? slot_find_tokens(cs, h, buf, t, i, j) : NULL;
+}
+
+/* match_tokens() on a classified, uncompacted buffer. */
+static enum customer_match match_fast(const struct customer_set *cs, const char *buf,
+				      struct toks *t)
+{
+	if (!t->n)
+		return CUSTOMER_NONE;
+	size_t ncore = legal_core_tokens(cs, buf, t);
+	if (ncore && ncore <= cs->maxtok_all) {
+		uint64_t h = TOK_SEED;
+		for (size_t k = 0; k < ncore; k++)
+			h = tok_comb(h, fast_h(buf, t, k));  /* seq_hash() */
+		if (lookup_tokens(cs, h, buf, t, 0, ncore))
+			return CUSTOMER_EXACT;
 	}
-	return o;
+	if (!cs->maxtok)
+		return CUSTOMER_NONE;
+	for (size_t i = 0; i + cs->mintok <= t->n; i++) {
+		unsigned fh = t->key[i];
+		if (!(cs->first[fh >> 6] >> (fh & 63) & 1))
+			continue;
+		uint64_t h = TOK_SEED;
+		for (size_t j = i; j < t->n && j - i < cs->maxtok; j++) {
+			h = tok_comb(h, fast_h(buf, t, j));
+			if (j + 1 - i < cs->mintok)
+				continue;
+			const struct tslot *e = lookup_tokens(cs, h, buf, t, i, j + 1);
+			if (e && !e->flagged)
+				return CUSTOMER_CONTAINS;
+		}
+	}
+	return CUSTOMER_NONE;
 }
 
 /* Exact or token-window containment on a normalised, tokenised short value. */
@@ -544,13 +887,13 @@ static enum customer_match match_tokens(const struct customer_set *cs, const cha
 	if (ncore && slot_find(cs, seq_hash(t, 0, ncore), buf, core))
 		return CUSTOMER_EXACT;
 	for (size_t i = 0; i < t->n; i++) {
-		uint64_t fh = t->h[i] & 0xffff;
+		unsigned fh = t->key[i];
 		if (!(cs->first[fh >> 6] >> (fh & 63) & 1))
 			continue;
 		uint64_t h = TOK_SEED;
 		for (size_t j = i; j < t->n && j - i < cs->maxtok; j++) {
 			h = tok_comb(h, t->h[j]);
-			const struct cs_entry *e = slot_find(cs, h, buf + t->start[i],
+			const struct tslot *e = slot_find(cs, h, buf + t->start[i],
 							     t->end[j] - t->start[i]);
 			if (e && !e->flagged)
 				return CUSTOMER_CONTAINS;
@@ -574,10 +917,12 @@ enum customer_match customer_set_match(const struct customer_set *cs,
 		scratch->toks = xmalloc(sizeof(struct toks));
 	struct strbuf *sb = &scratch->norm;
 	if (len <= CS_SHORT_VALUE) {
-		strbuf_grow(sb, len);
-		size_t n = norm_tokens_ascii(value, len, sb->buf, scratch->toks);
-		if (n != SIZE_MAX) {
-			m = n ? match_tokens(cs, sb->buf, n, scratch->toks) : CUSTOMER_NONE;
+		uint64_t mask[FAST_WORDS];
+		if (sb->alloc < CS_SHORT_VALUE + FAST_PAD + 1)
+			strbuf_grow(sb, CS_SHORT_VALUE + FAST_PAD);
+		if (classify_ascii(value, len, sb->buf, mask)) {
+			if (fast_tokens(sb->buf, mask, len, scratch->toks))
+				m = match_fast(cs, sb->buf, scratch->toks);
 			goto done;
 		}
 	}

@@ -19,6 +19,15 @@ struct validator {
 /* NULL when unknown. */
 const struct validator *match_find_validator(const char *name);
 
+/*
+ * True when the normalised token t (n bytes) can end a legal form ("inc",
+ * "gmbh", the "a" of "s a"): when false, match_legal_core_len() of a
+ * string ending in t returns its whole length.
+ */
+bool match_legal_last_token(const char *t, size_t n);
+/* The legal forms match_strip_legal() removes, as normalised token sequences. */
+size_t match_legal_forms(const char *const **forms);
+
 struct match_pattern {
 	char *name;                   /* "EMAIL" */
 	int category;
@@ -27,6 +36,8 @@ struct match_pattern {
 	bool weak;                    /* counts only with a column-name hint */
 	bool in_text;                 /* also searched unanchored in free text */
 	char need_char;               /* prefilter: the value must contain it (0: none) */
+	size_t need_lead;             /* a match starts at most this many bytes before
+				       * its first need_char (SIZE_MAX: unknown) */
 	size_t min_len, max_len;      /* prefilter on the trimmed value */
 	uint8_t first[32];            /* bitmap of possible first bytes (anchored) */
 	bool has_first;
@@ -48,6 +59,12 @@ struct match_pattern {
 struct match_prefilter {
 	hs_database_t *db;            /* NULL: no prefilter, every pattern runs */
 	uint64_t *always;             /* bit i: pattern i is not in db */
+	uint32_t *run;                /* text form: pattern i is screened by a run of
+				       * this many letters/digits/non-ASCII bytes
+				       * instead of db (0: not; a VIN) */
+	size_t *run_pats, nrun;       /* the patterns with run[i] != 0 */
+	size_t run_max;               /* the largest run[i] */
+	bool any_run;
 	bool ready;                   /* built (db may still be NULL); atomic */
 };
 #define MATCH_PF_ANCHORED 0
@@ -63,6 +80,7 @@ struct match_catalog {
 	size_t *cat_first;            /* index of the category's first pattern */
 	struct match_prefilter pf[2]; /* MATCH_PF_ANCHORED, MATCH_PF_TEXT */
 	size_t pf_words;              /* uint64_t words in a pattern bit set */
+	uint64_t *by_first;           /* 256 pattern bit sets: first byte can start it */
 	uint64_t serial;              /* unique per loaded catalog (scratch checks) */
 	pthread_mutex_t pf_lock;      /* builds pf[] on first use */
 	bool pf_lock_init;
@@ -98,6 +116,14 @@ void match_prefilter_free(struct match_catalog *cat);
  * Runs prefilter `which` over s (valid UTF-8) and returns the candidate
  * pattern bit set (in scratch), or NULL when every pattern must run.
  */
+/*
+ * For a pattern whose every match holds the plain character c at top
+ * level ("...{1,64}@" for an e-mail): the most bytes the items before it
+ * can match, so a match starts at most that far before the first c of the
+ * text after a given offset. SIZE_MAX when unknown (alternation, groups,
+ * unbounded repeats before c, no such c).
+ */
+size_t match_need_lead(const char *re, char c);
 const uint64_t *match_prefilter_run(const struct match_catalog *cat,
 				    struct match_scratch *scratch, int which,
 				    const char *s, size_t len);

@@ -10,6 +10,7 @@
 #include <utf8proc.h>
 
 #include "core/match.h"
+#include "core/match_int.h"
 
 /* Letters utf8proc leaves alone because they are not composed with a mark. */
 static const struct { int32_t cp; const char *ascii; } translit[] = {
@@ -199,6 +200,12 @@ static const unsigned char legal_lens[] = {
 #undef L
 _Static_assert(sizeof(legal_lens) == ARRAY_SIZE(legal_forms), "legal_lens out of step");
 
+size_t match_legal_forms(const char *const **forms)
+{
+	*forms = legal_forms;
+	return ARRAY_SIZE(legal_forms);
+}
+
 static uint64_t last_tok_bits[4];   /* hash filter of legal last tokens */
 static bool last_tok_ready;
 
@@ -211,7 +218,7 @@ static unsigned small_hash(const char *t, size_t n)
 }
 
 /* Quick rejection: is t the last token of some legal form? */
-static bool legal_last_token(const char *t, size_t n)
+bool match_legal_last_token(const char *t, size_t n)
 {
 	if (!__atomic_load_n(&last_tok_ready, __ATOMIC_ACQUIRE)) {
 		uint64_t bits[4] = { 0 };
@@ -244,7 +251,7 @@ size_t match_legal_core_len(const char *norm, size_t len)
 		again = false;
 		/* Every legal form is short: a long last token ends the search. */
 		const char *sp = len ? memrchr(norm, ' ', len) : NULL;
-		if (!sp || (size_t)(norm + len - sp) > 13 || !legal_last_token(sp + 1, (size_t)(norm + len - sp - 1)))
+		if (!sp || (size_t)(norm + len - sp) > 13 || !match_legal_last_token(sp + 1, (size_t)(norm + len - sp - 1)))
 			break;
 		for (size_t i = 0; i < ARRAY_SIZE(legal_forms); i++) {
 			size_t fl = legal_lens[i];

@@ -7,12 +7,19 @@
  * language that contains the pattern's (constructs it lacks, such as
  * back-references and look-arounds, are widened), so a pattern it does not
  * report cannot match and skipping it changes no result. The text form
- * spells the PCRE2 look-behind/look-ahead word boundaries as consumed
- * characters, which is equivalent for deciding "is there a match at all".
- * Patterns Vectorscan refuses stay "always" candidates.
+ * (free text, redact_text) only has to be a superset of "the pattern
+ * occurs somewhere": it drops the word-boundary look-arounds, keeps the
+ * literal parts of letter-led patterns joined by gaps (pf_reduce), uses a
+ * leading look-ahead alone (pf_lookahead) and screens long single-class
+ * repeats by a run length (pf_run_len) - each measured several times
+ * cheaper for Vectorscan on prose (tests/bench/mask redact_text).
+ * tests/unit/test_match_prefilter.c checks on generated input that no
+ * PCRE2 match is ever missed. Patterns Vectorscan refuses stay "always"
+ * candidates.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +165,662 @@ static bool pf_widen(const char *re, struct strbuf *out)
 	return !in_class;
 }
 
+/*
+ * Text form only: a cheaper superset for patterns that start with a broad
+ * class. The pattern's top-level items are kept when they are literal
+ * (characters, escaped punctuation, groups of literal alternatives, digit
+ * classes); every other item becomes a gap "(?s:.)*" (which matches
+ * whatever the item matched), look-arounds and \b are dropped, and gaps at
+ * either end are dropped (a text holding a match of the whole holds one
+ * of any contiguous part). So "street names ... 12" becomes "(?i:strasse|
+ * weg|...)(?s:.)* [0-9]{1,5}": Vectorscan then looks for literals instead
+ * of running a wide automaton at every letter of the text.
+ * Returns false (out unusable) when the pattern has a top-level '|', an
+ * anchor, syntax this reader does not follow, or no literal item with two
+ * or more characters: the caller then keeps the widened pattern.
+ */
+enum pf_item { PF_LIT, PF_BROAD, PF_ZERO };
+
+/* Skips a character class starting at '['; NULL when unterminated. */
+static const char *pf_skip_class(const char *s)
+{
+	s++;
+	if (*s == '^')
+		s++;
+	if (*s == ']')
+		s++;
+	while (*s && *s != ']') {
+		if (*s == '\\' && s[1])
+			s += 2;
+		else if (*s == '[' && s[1] == ':' && strstr(s + 2, ":]"))
+			s = strstr(s + 2, ":]") + 2;
+		else
+			s++;
+	}
+	return *s ? s + 1 : NULL;
+}
+
+/* Is the class [..] (s at '[', e after ']') digits only, e.g. [0-9]? */
+static bool pf_digit_class(const char *s, const char *e)
+{
+	return e - s == 5 && !strncmp(s, "[0-9]", 5);
+}
+
+/* Escape at s ('\\'): sets *kind and returns the end; NULL when unknown. */
+static const char *pf_escape(const char *s, enum pf_item *kind)
+{
+	char e = s[1];
+	if (!e)
+		return NULL;
+	if (strchr("bBAzZGK", e)) {
+		*kind = PF_ZERO;
+		return s + 2;
+	}
+	if (e == 'x' && s[2] == '{') {
+		const char *end = strchr(s, '}');
+		*kind = PF_LIT;
+		return end ? end + 1 : NULL;
+	}
+	if (e == 'd') {
+		*kind = PF_LIT;  /* a digit: as narrow as [0-9] */
+		return s + 2;
+	}
+	if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9') ||
+	    (unsigned char)e >= 0x80) {
+		*kind = PF_BROAD;  /* \w \s \p{..} \1 ...: never kept */
+		if ((e == 'p' || e == 'P') && s[2] == '{') {
+			const char *end = strchr(s, '}');
+			return end ? end + 1 : NULL;
+		}
+		return s + 2;
+	}
+	*kind = PF_LIT;  /* escaped punctuation */
+	return s + 2;
+}
+
+/* Is the group body [s, e) literal alternatives ("(?i:st|str\\.|weg)")? */
+static bool pf_literal_group(const char *s, const char *e)
+{
+	if (s[0] == '?') {
+		if (s[1] == ':')
+			s += 2;
+		else if (s[1] == 'i' && s[2] == ':')
+			s += 3;
+		else
+			return false;
+	}
+	while (s < e) {
+		if (*s == '\\') {
+			enum pf_item k;
+			const char *n = pf_escape(s, &k);
+			if (!n || k != PF_LIT || n > e)
+				return false;
+			s = n;
+		} else if (*s == '(') {
+			int depth = 1;
+			const char *q = s + 1;
+			while (q < e && depth) {
+				if (*q == '\\' && q + 1 < e)
+					q++;
+				else if (*q == '[')
+					return false;
+				else if (*q == '(')
+					depth++;
+				else if (*q == ')')
+					depth--;
+				q++;
+			}
+			if (depth || !pf_literal_group(s + 1, q - 1))
+				return false;
+			s = q;
+		} else if (strchr("[.*+{}^$", *s)) {
+			return false;
+		} else {
+			s++;  /* literal characters, '|', '?' */
+		}
+	}
+	return true;
+}
+
+static bool pf_word(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* A plain literal character of a regex (not special, not escaped). */
+static bool pf_plain(int c)
+{
+	return c && !strchr("\\[](){}|.*+?^$", c);
+}
+
+/*
+ * For a group body: does every top-level alternative start (at_end false)
+ * or end (true) with a plain word character? Nested groups, escapes and
+ * quantified last characters answer false.
+ */
+#define PF_EDGE_NO 0
+#define PF_EDGE_WORD 1     /* every alternative has a word character there */
+#define PF_EDGE_FOLDS 2    /* ... but caseless s or k: see below */
+static int pf_alts_word(const char *s, const char *e, bool at_end)
+{
+	/*
+	 * Caseless, PCRE2 (UTF) also matches U+017F for s and U+212A for k:
+	 * not word characters for Vectorscan's \b, so \b cannot be used.
+	 */
+	int ret = PF_EDGE_WORD;
+	bool caseless = s[0] == '?' && s[1] == 'i';
+	if (s[0] == '?')
+		s += s[1] == ':' ? 2 : 3;  /* (?: or (?i: (checked by the caller) */
+	int depth = 0;
+	const char *alt = s;
+	for (const char *q = s; q <= e; q++) {
+		if (q < e && *q == '\\') {
+			q++;
+			continue;
+		}
+		if (q < e && *q == '(')
+			depth++;
+		else if (q < e && *q == ')')
+			depth--;
+		else if (q == e || (*q == '|' && !depth)) {
+			if (q == alt)
+				return PF_EDGE_NO;
+			int c = at_end ? q[-1] : alt[0];
+			if (!pf_plain(c) || !pf_word(c) || (at_end && q - alt >= 2 && q[-2] == '\\'))
+				return PF_EDGE_NO;
+			if (caseless && strchr("kKsS", c))
+				ret = PF_EDGE_FOLDS;
+			alt = q + 1;
+		}
+	}
+	return ret;
+}
+
+/* The first (last) character every match of a group body starts (ends)
+ * with when it is one plain character the body cannot skip; else 0. */
+static int pf_group_edge(const char *s, const char *e, bool at_end)
+{
+	if (s[0] == '?') {
+		if (s[1] == ':')
+			s += 2;
+		else
+			return 0;  /* (?i: would change letters; other forms unknown */
+	}
+	for (const char *q = s; q < e; q++) {
+		if (*q == '\\' && q + 1 < e)
+			q++;
+		else if (*q == '|')
+			return 0;  /* keep it simple: no alternatives at all */
+	}
+	if (e - s < 2)
+		return 0;
+	if (!at_end)
+		return pf_plain(s[0]) && !strchr("*+?{", s[1]) ? s[0] : 0;
+	return pf_plain(e[-1]) && e[-2] != '\\' ? e[-1] : 0;
+}
+
+/*
+ * Does every match of the group body [s, e) start with a non-word
+ * character? Leading items may be optional ("(?:,? apt)"); anything this
+ * reader does not follow, or a body that may match nothing, answers false.
+ */
+static bool pf_first_nonword(const char *s, const char *e)
+{
+	if (s[0] == '?') {
+		if (s[1] != ':')
+			return false;
+		s += 2;
+	}
+	int depth = 0;
+	for (const char *q = s; q < e; q++) {
+		if (*q == '\\' && q + 1 < e)
+			q++;
+		else if (*q == '[') {
+			const char *c = pf_skip_class(q);
+			if (!c || c > e)
+				return false;
+			q = c - 1;
+		} else if (*q == '(')
+			depth++;
+		else if (*q == ')')
+			depth--;
+		else if (*q == '|' && !depth)
+			return false;
+	}
+	while (s < e) {
+		int c;
+		if (*s == '\\' && s + 1 < e && !isalnum((unsigned char)s[1])) {
+			c = s[1];
+			s += 2;
+		} else if (pf_plain(*s)) {
+			c = *s++;
+		} else {
+			return false;
+		}
+		if (pf_word(c))
+			return false;
+		bool opt = s < e && (*s == '?' || *s == '*');
+		if (s < e && strchr("?*+", *s))
+			s++;
+		if (!opt)
+			return true;
+	}
+	return false;
+}
+
+struct pf_it {
+	const char *start, *end, *q;  /* item, its end, the end of its quantifier */
+	enum pf_item kind;
+	bool optional, litgroup;
+	bool first_nw;                /* every match starts with a non-word character */
+	int first, last;              /* plain character every match starts/ends with, or 0 */
+};
+
+#define PF_MAX_ITEMS 64
+
+static bool pf_reduce(const char *re, struct strbuf *out)
+{
+	struct pf_it it[PF_MAX_ITEMS];
+	size_t n = 0;
+	const char *s = re;
+	bool gap = false, any = false, strong = false;
+
+	strbuf_reset(out);
+	while (*s) {
+		const char *start = s, *end;
+		enum pf_item kind;
+		bool litgroup = false, first_nw = false;
+		int first = 0, last = 0;
+		if (n == PF_MAX_ITEMS)
+			return false;
+		if (*s == '\\') {
+			end = pf_escape(s, &kind);
+			if (end && kind == PF_LIT && end == s + 2 && !pf_word(s[1]))
+				first = last = s[1];
+		} else if (*s == '[') {
+			end = pf_skip_class(s);
+			kind = end && pf_digit_class(s, end) ? PF_LIT : PF_BROAD;
+		} else if (*s == '(') {
+			int depth = 1;
+			const char *q = s + 1;
+			while (*q && depth) {
+				if (*q == '\\' && q[1])
+					q++;
+				else if (*q == '[') {
+					q = pf_skip_class(q);
+					if (!q)
+						return false;
+					continue;
+				} else if (*q == '(')
+					depth++;
+				else if (*q == ')')
+					depth--;
+				q++;
+			}
+			if (depth)
+				return false;
+			end = q;
+			if (s[1] == '?' && (s[2] == '=' || s[2] == '!' ||
+					    (s[2] == '<' && (s[3] == '=' || s[3] == '!'))))
+				kind = PF_ZERO;  /* look-around: only a narrowing */
+			else if (s[1] == '?' && s[2] != ':' && !(s[2] == 'i' && s[3] == ':'))
+				return false;  /* (?i) settings, named groups, ... */
+			else
+				kind = pf_literal_group(s + 1, end - 1) ? PF_LIT : PF_BROAD;
+			litgroup = kind == PF_LIT;
+			if (kind == PF_LIT && end - s - 2 >= 2)
+				strong = true;
+			if (kind != PF_ZERO) {
+				first = pf_group_edge(s + 1, end - 1, false);
+				last = pf_group_edge(s + 1, end - 1, true);
+				first_nw = first ? !pf_word(first) : pf_first_nonword(s + 1, end - 1);
+			}
+		} else if (*s == '|' || *s == '^' || *s == '$') {
+			return false;
+		} else if (*s == '.') {
+			end = s + 1;
+			kind = PF_BROAD;
+		} else if (strchr("*+?{)", *s)) {
+			return false;  /* a quantifier without an item */
+		} else {
+			end = s + 1;
+			while ((unsigned char)*end >= 0x80 && ((unsigned char)*end & 0xc0) == 0x80)
+				end++;
+			kind = PF_LIT;
+			if (end == s + 1)
+				first = last = *s;
+		}
+		if (!end)
+			return false;
+		/* the quantifier: an item that may be absent is a gap */
+		const char *q = end;
+		bool optional = false;
+		if (*q == '*' || *q == '?') {
+			optional = true;
+			q++;
+		} else if (*q == '+') {
+			q++;
+		} else if (*q == '{') {
+			const char *t = q + 1;
+			unsigned long lo, hi;
+			if (!parse_uint(&t, &lo))
+				return false;
+			if (*t == ',') {
+				t++;
+				parse_uint(&t, &hi);
+			}
+			if (*t != '}')
+				return false;
+			optional = lo == 0;
+			q = t + 1;
+		}
+		if (*q == '?' || *q == '+')
+			q++;
+		s = q;
+		if (first && *start != '(')
+			first_nw = !pf_word(first);
+		it[n++] = (struct pf_it){ start, end, q, kind, optional, litgroup, first_nw, first,
+					  last };
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pf_it *x = &it[i];
+		if (x->kind == PF_ZERO)
+			continue;
+		if (x->kind == PF_BROAD || x->optional) {
+			/* a required group that starts with a plain character keeps it */
+			if (x->kind == PF_BROAD && !x->optional && x->first > 0 && x->first < 0x80 &&
+			    *x->start == '(') {
+				if (gap)
+					strbuf_addstr(out, "(?s:.)*");
+				if (x->first == '\'' || x->first == '"' || x->first == '#')
+					strbuf_addch(out, '\\');
+				strbuf_addch(out, (char)x->first);
+				any = true;
+				gap = true;
+				continue;
+			}
+			gap = any;
+			continue;
+		}
+		/*
+		 * A literal group of words whose neighbours in every match are
+		 * non-word characters (or the ends, which the text form requires
+		 * to be word boundaries) gets \b on that side: implied by every
+		 * match of the pattern, so still a superset, and far more
+		 * selective ("st" as a word, not inside "first"). Where caseless
+		 * s or k rule \b out, the non-word character before is spelled
+		 * out after the gap instead (it may also end the item before).
+		 */
+		int before = PF_EDGE_NO, after = PF_EDGE_NO;
+		if (x->litgroup) {
+			before = pf_alts_word(x->start + 1, x->end - 1, false);
+			for (size_t k = i; before && k-- > 0;) {
+				if (it[k].kind == PF_ZERO)
+					continue;
+				if (!it[k].last || pf_word(it[k].last))
+					before = PF_EDGE_NO;
+				if (!it[k].optional)
+					break;
+			}
+			after = pf_alts_word(x->start + 1, x->end - 1, true);
+			if (x->q != x->end)
+				after = PF_EDGE_NO;
+			for (size_t k = i + 1; after && k < n; k++) {
+				if (it[k].kind == PF_ZERO)
+					continue;
+				if (!it[k].first_nw)
+					after = PF_EDGE_NO;
+				if (!it[k].optional)
+					break;
+			}
+		}
+		if (gap && before == PF_EDGE_FOLDS)
+			strbuf_addstr(out, "(?:(?s:.)*[^A-Za-z0-9_])?");
+		else if (gap)
+			strbuf_addstr(out, "(?s:.)*");
+		gap = false;
+		if (before == PF_EDGE_WORD)
+			strbuf_addstr(out, "\\b");
+		strbuf_add(out, x->start, (size_t)(x->q - x->start));
+		if (after == PF_EDGE_WORD)
+			strbuf_addstr(out, "\\b");
+		any = true;
+	}
+	return any && strong;
+}
+
+/*
+ * A pattern that is one class of ASCII letters and digits repeated at
+ * least m >= 8 times ("(?i:[A-HJ-NPR-Z0-9]{17})", a VIN) costs Vectorscan
+ * as much as ten literal-led patterns. Its text form is screened instead
+ * by the longest run of bytes that are ASCII letters, digits or non-ASCII
+ * (caseless PCRE2 also matches U+212A and U+017F, which are multi-byte):
+ * a run shorter than m bytes cannot hold a match. Returns m, or 0.
+ */
+#define PF_RUN_MIN 8
+static uint32_t pf_run_len(const char *re)
+{
+	size_t n = strlen(re);
+	const char *s = re, *end = re + n;
+	if (n > 5 && !strncmp(re, "(?i:", 4) && re[n - 1] == ')') {
+		s += 4;
+		end--;
+	}
+	if (*s != '[' || s[1] == '^')
+		return 0;
+	const char *c = pf_skip_class(s);
+	if (!c || c >= end)
+		return 0;
+	for (const char *q = s + 1; q < c - 1; q++)
+		if (!isalnum((unsigned char)*q) && *q != '-')
+			return 0;
+	if (*c != '{')
+		return 0;
+	const char *t = c + 1;
+	unsigned long lo, hi;
+	if (!parse_uint(&t, &lo))
+		return 0;
+	if (*t == ',') {
+		t++;
+		parse_uint(&t, &hi);
+	}
+	if (*t != '}' || t + 1 != end || lo < PF_RUN_MIN || lo > 4096)
+		return 0;
+	return (uint32_t)lo;
+}
+
+/*
+ * The longest run of ASCII letters, digits and non-ASCII bytes in s, or
+ * `enough` as soon as a run that long is seen. Branch-free per byte.
+ */
+static size_t pf_longest_run(const char *s, size_t len, size_t enough)
+{
+	static uint8_t ok[256];
+	static bool ready;
+	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+		uint8_t t[256];
+		for (int b = 0; b < 256; b++)
+			t[b] = b >= 0x80 || (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+		for (int b = 0; b < 256; b++)
+			__atomic_store_n(&ok[b], t[b], __ATOMIC_RELAXED);
+		__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+	}
+	size_t best = 0, cur = 0;
+	for (size_t i = 0; i < len; i++) {
+		cur = (cur + 1) & (0 - (size_t)ok[(unsigned char)s[i]]);  /* no branch */
+		best = cur > best ? cur : best;
+		if ((i & 63) == 63 && best >= enough)
+			break;
+	}
+	return best;
+}
+
+/*
+ * "(?=L)R": every match starts where L matches, so L alone is a superset
+ * of the text form; used when L is a plain regex (an IPv6 address must
+ * hold two colons: "[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:" is far more selective
+ * than R once Vectorscan drops the look-ahead). Returns false otherwise.
+ */
+static bool pf_lookahead(const char *re, struct strbuf *out)
+{
+	if (strncmp(re, "(?=", 3))
+		return false;
+	int depth = 1;
+	const char *q = re + 3;
+	while (*q && depth) {
+		if (*q == '\\' && q[1])
+			q++;
+		else if (*q == '[') {
+			q = pf_skip_class(q);
+			if (!q)
+				return false;
+			continue;
+		} else if (*q == '(') {
+			if (q[1] == '?' && q[2] != ':')
+				return false;  /* nested look-arounds, options: not plain */
+			depth++;
+		} else if (*q == ')')
+			depth--;
+		q++;
+	}
+	if (depth || q - re - 4 < 2)
+		return false;
+	strbuf_reset(out);
+	strbuf_add(out, re + 3, (size_t)(q - 1 - (re + 3)));
+	return true;
+}
+
+/* Does re have a '|' outside every group and class? */
+static bool pf_top_alternation(const char *re)
+{
+	int depth = 0;
+	for (const char *q = re; *q; q++) {
+		if (*q == '\\' && q[1])
+			q++;
+		else if (*q == '[') {
+			const char *e = pf_skip_class(q);
+			if (!e)
+				return true;  /* unreadable: say yes, the caller gives up */
+			q = e - 1;
+		} else if (*q == '(')
+			depth++;
+		else if (*q == ')')
+			depth--;
+		else if (*q == '|' && !depth)
+			return true;
+	}
+	return false;
+}
+
+size_t match_need_lead(const char *re, char c)
+{
+	size_t lead = 0;
+	const char *s = re;
+
+	if (!c || pf_top_alternation(re))
+		return SIZE_MAX;
+	while (*s) {
+		const char *end;
+		size_t width;         /* most bytes one repetition matches */
+		bool is_c = false;
+		if (*s == '\\') {
+			enum pf_item k;
+			end = pf_escape(s, &k);
+			if (!end)
+				return SIZE_MAX;
+			if (k == PF_ZERO)
+				width = 0;
+			else if (end == s + 2 && !isalnum((unsigned char)s[1])) {
+				width = 1;
+				is_c = s[1] == c;
+			} else if (end == s + 2 && strchr("dws", s[1]))
+				width = 1;    /* ASCII only without PCRE2_UCP */
+			else if (end == s + 2 && strchr("DWS", s[1]))
+				width = 4;
+			else
+				return SIZE_MAX;
+		} else if (*s == '[') {
+			end = pf_skip_class(s);
+			if (!end)
+				return SIZE_MAX;
+			width = 1;
+			if (s[1] == '^')
+				width = 4;
+			for (const char *q = s + 1; q < end; q++)
+				if ((unsigned char)*q >= 0x80 || (*q == '\\' && strchr("pPxDWSN", q[1])))
+					width = 4;
+		} else if (*s == '(') {
+			if (s[1] != '?' || !(s[2] == '=' || s[2] == '!' ||
+					     (s[2] == '<' && (s[3] == '=' || s[3] == '!'))))
+				return SIZE_MAX;  /* groups: not followed here */
+			int depth = 1;
+			end = s + 1;
+			while (*end && depth) {
+				if (*end == '\\' && end[1])
+					end++;
+				else if (*end == '[') {
+					end = pf_skip_class(end);
+					if (!end)
+						return SIZE_MAX;
+					continue;
+				} else if (*end == '(')
+					depth++;
+				else if (*end == ')')
+					depth--;
+				end++;
+			}
+			if (depth)
+				return SIZE_MAX;
+			width = 0;
+		} else if (*s == '.') {
+			end = s + 1;
+			width = 4;
+		} else if (strchr("|^$)*+?{", *s)) {
+			return SIZE_MAX;
+		} else {
+			end = s + 1;
+			while (((unsigned char)*end & 0xc0) == 0x80)
+				end++;
+			width = (size_t)(end - s);
+			is_c = *s == c;
+		}
+		/* the quantifier */
+		const char *q = end;
+		size_t rep = 1;
+		bool optional = false;
+		if (*q == '?') {
+			optional = true;
+			q++;
+		} else if (*q == '*' || *q == '+') {
+			return SIZE_MAX;
+		} else if (*q == '{') {
+			const char *t = q + 1;
+			unsigned long lo, hi;
+			if (!parse_uint(&t, &lo))
+				return SIZE_MAX;
+			hi = lo;
+			if (*t == ',') {
+				t++;
+				if (!parse_uint(&t, &hi))
+					return SIZE_MAX;
+			}
+			if (*t != '}' || hi > 4096)
+				return SIZE_MAX;
+			optional = lo == 0;
+			rep = hi;
+			q = t + 1;
+		}
+		if (*q == '?' || *q == '+')
+			q++;
+		if (is_c && !optional)
+			return lead;
+		lead += width * rep;
+		s = q;
+	}
+	return SIZE_MAX;  /* no required top-level need_char */
+}
+
 static char *pf_expression(const struct match_pattern *p, int which)
 {
 	struct strbuf w = STRBUF_INIT;
@@ -166,11 +829,17 @@ static char *pf_expression(const struct match_pattern *p, int which)
 
 	if (pf_widen(p->regex, &w))
 		re = w.buf;
+	struct strbuf r = STRBUF_INIT;
 	if (which == MATCH_PF_ANCHORED)
 		ret = xasprintf("^(?:%s)$", re);
+	else if (pf_lookahead(re, &r))
+		ret = xasprintf("(?:%s)", r.buf);
+	else if (pf_reduce(re, &r))
+		ret = xasprintf("(?:%s)", r.buf);
 	else
-		ret = xasprintf("(?:^|[^A-Za-z0-9_])(?:%s)(?:[^A-Za-z0-9_]|$)", re);
+		ret = xasprintf("(?:%s)", re);  /* word boundaries: only a narrowing */
 	strbuf_release(&w);
+	strbuf_release(&r);
 	return ret;
 }
 
@@ -324,6 +993,13 @@ static void pf_build_one(struct match_catalog *cat, int which)
 			pf->always[i >> 6] |= 1ull << (i & 63);
 			continue;
 		}
+		if (which == MATCH_PF_TEXT && (pf->run[i] = pf_run_len(p->regex))) {
+			pf->any_run = true;
+			pf->run_pats[pf->nrun++] = i;
+			if (pf->run[i] > pf->run_max)
+				pf->run_max = pf->run[i];
+			continue;
+		}
 		ex[n] = pf_expression(p, which);
 		ids[n] = (unsigned)i;
 		flags[n] = PF_FLAGS;
@@ -377,8 +1053,11 @@ void match_prefilter_build(struct match_catalog *cat)
 	cat->pf_words = (cat->npats + 63) / 64;
 	if (!cat->pf_words)
 		cat->pf_words = 1;
-	for (int w = 0; w < 2; w++)
+	for (int w = 0; w < 2; w++) {
 		cat->pf[w].always = xcalloc(cat->pf_words, sizeof(uint64_t));
+		cat->pf[w].run = xcalloc(cat->npats + 1, sizeof(uint32_t));
+		cat->pf[w].run_pats = xcalloc(cat->npats + 1, sizeof(size_t));
+	}
 	pthread_mutex_init(&cat->pf_lock, NULL);
 	cat->pf_lock_init = true;
 	cat->use_prefilter = true;
@@ -392,8 +1071,12 @@ void match_prefilter_free(struct match_catalog *cat)
 		if (cat->pf[w].db)
 			hs_free_database(cat->pf[w].db);
 		free(cat->pf[w].always);
+		free(cat->pf[w].run);
+		free(cat->pf[w].run_pats);
+		cat->pf[w].run_pats = NULL;
 		cat->pf[w].db = NULL;
 		cat->pf[w].always = NULL;
+		cat->pf[w].run = NULL;
 	}
 }
 
@@ -451,5 +1134,13 @@ const uint64_t *match_prefilter_run(const struct match_catalog *cat,
 	memcpy(scratch->cand, pf->always, cat->pf_words * sizeof(uint64_t));
 	if (hs_scan(pf->db, s, (unsigned)len, 0, hs, pf_on_match, scratch->cand) != HS_SUCCESS)
 		return NULL;
+	if (pf->any_run) {
+		size_t run = pf_longest_run(s, len, pf->run_max);
+		for (size_t k = 0; k < pf->nrun; k++) {
+			size_t i = pf->run_pats[k];
+			if (run >= pf->run[i])
+				scratch->cand[i >> 6] |= 1ull << (i & 63);
+		}
+	}
 	return scratch->cand;
 }

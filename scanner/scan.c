@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <utf8proc.h>
 
 #include "core/mask.h"
@@ -120,6 +121,7 @@ struct seen {
 struct col_acc {
 	const struct cat_column *col;
 	bool sampled;           /* read from the database */
+	bool wide;              /* free-text type: SCAN_TEXT_SAMPLE_FACTOR times the rows */
 	char *note;             /* why not, or what went wrong */
 	size_t n, nulls, invalid_utf8, truncated, binary;
 	size_t distinct;        /* distinct non-empty values (up to the cap) */
@@ -280,6 +282,12 @@ static int acc_value(struct scan_ctx *sc, struct col_acc *a, const char *v, size
 		a->nulls++;
 		return 0;
 	}
+	if (len > limit) {
+		/* SQLite: not cut by the server; cut here on a character boundary */
+		len = limit;
+		while (len && ((unsigned char)v[len] & 0xc0) == 0x80)
+			len--;
+	}
 	while (len && isspace((unsigned char)*v)) {
 		v++;
 		len--;
@@ -316,8 +324,9 @@ static int acc_value(struct scan_ctx *sc, struct col_acc *a, const char *v, size
 		s->weak = r.weak;
 		s->text = 0;
 		/* Free text: spans inside, unless the whole value already matched.
-		 * After 256 values a column that is not text-like stops paying. */
-		bool texty = a->n <= 256 || a->json_rows * 2 > a->text_rows ||
+		 * After 256 values a column that is not text-like stops paying
+		 * (a free-text type always is). */
+		bool texty = a->wide || a->n <= 256 || a->json_rows * 2 > a->text_rows ||
 			     a->total_len >= 48 * a->n;
 		if (texty && !(r.valid & ~r.weak) && looks_like_text(v, len)) {
 			struct text_ctx t = { sc->mc, 0 };
@@ -460,8 +469,9 @@ static void score_column(struct scan_ctx *sc, const struct cat_table *t,
 
 		if (cat->free_text) {
 			size_t hits = a->text_any;
-			/* Free text: long values or JSON documents, not short addresses. */
-			bool texty = a->text_rows && (a->json_rows * 2 > a->text_rows ||
+			/* Free text: long values or JSON documents, not short
+			 * addresses; or a free-text type (TEXT, LONGTEXT, json). */
+			bool texty = a->text_rows && (a->wide || a->json_rows * 2 > a->text_rows ||
 						      a->total_len >= 48 * n);
 			if (hits && texty) {
 				double L = scan_wilson_lower(hits, a->text_rows ? a->text_rows : n);
@@ -637,14 +647,17 @@ static void add_value_expr(struct db_conn *conn, struct strbuf *sql, const char 
 		strbuf_addf(sql, "LEFT(CAST(%s AS CHAR), %zu)", q.buf, limit);
 		break;
 	default:
-		strbuf_addf(sql, "substr(CAST(%s AS TEXT), 1, %zu)", q.buf, limit);
+		/* substr() costs more than the scan itself (0.2 s a million
+		 * rows); SQLite hands out values without copying, so they are
+		 * cut to `limit` bytes in acc_value() instead. */
+		strbuf_addf(sql, "CAST(%s AS TEXT)", q.buf);
 		break;
 	}
 	strbuf_release(&q);
 }
 
 enum sample_kind { SAMPLE_FULL, SAMPLE_LIMIT, SAMPLE_BLOCK, SAMPLE_RANDOM_FILTER,
-		   SAMPLE_ORDER_RANDOM };
+		   SAMPLE_ORDER_RANDOM, SAMPLE_PK_RANGES };
 
 static const char *sample_kind_name(enum sample_kind k)
 {
@@ -654,8 +667,50 @@ static const char *sample_kind_name(enum sample_kind k)
 	case SAMPLE_BLOCK: return "tablesample";
 	case SAMPLE_RANDOM_FILTER: return "random filter";
 	case SAMPLE_ORDER_RANDOM: return "random order";
+	case SAMPLE_PK_RANGES: return "pk ranges";
 	}
 	return "?";
+}
+
+/* Free text: long text types, where PII hides in a few rows of many. */
+static bool free_text_type(enum db_engine engine, const char *type)
+{
+	static const char *const mysql[] = { "text", "mediumtext", "longtext", NULL };
+	static const char *const pg[] = { "json", "jsonb", "xml", NULL };
+	struct strbuf low = STRBUF_INIT;
+	bool hit = false;
+
+	for (const char *p = type ? type : ""; *p; p++)
+		strbuf_addch(&low, tolower((unsigned char)*p));
+	/* SQLite declares everything TEXT and PostgreSQL uses text for short
+	 * strings too: there only documents and wide varchars count. */
+	const char *const *words = engine == DB_ENGINE_MYSQL ? mysql
+				 : engine == DB_ENGINE_PG ? pg : NULL;
+	for (size_t i = 0; words && words[i] && !hit; i++)
+		hit = !strcmp(low.buf, words[i]);
+	const char *paren = strchr(low.buf, '(');
+	if (!hit && paren && (strstr(low.buf, "char") || strstr(low.buf, "clob")))
+		hit = strtoul(paren + 1, NULL, 10) >= 1000;
+	strbuf_release(&low);
+	return hit;
+}
+
+/* The primary key column when it is a single integer column, else NULL. */
+static const struct cat_column *integer_pk(const struct cat_table *t)
+{
+	static const char *const ints[] = { "tinyint", "smallint", "mediumint", "int",
+		"integer", "bigint", NULL };
+	if (t->pk.ncols != 1 || !t->pk.col_idx || t->pk.col_idx[0] < 0 ||
+	    (size_t)t->pk.col_idx[0] >= t->ncols)
+		return NULL;
+	const struct cat_column *c = &t->cols[t->pk.col_idx[0]];
+	const char *type = c->type ? c->type : "";
+	for (size_t i = 0; ints[i]; i++) {
+		size_t n = strlen(ints[i]);
+		if (!strncasecmp(type, ints[i], n) && !isalpha((unsigned char)type[n]))
+			return c;
+	}
+	return NULL;
 }
 
 static enum sample_kind choose_sample(struct db_conn *conn, const struct cat_table *t,
@@ -669,7 +724,9 @@ static enum sample_kind choose_sample(struct db_conn *conn, const struct cat_tab
 		return big && !t->is_view && conn->drv->caps.tablesample ? SAMPLE_BLOCK
 									 : SAMPLE_LIMIT;
 	case DB_ENGINE_MYSQL:
-		return big && !t->is_view ? SAMPLE_RANDOM_FILTER : SAMPLE_LIMIT;
+		if (!big || t->is_view)
+			return SAMPLE_LIMIT;
+		return integer_pk(t) ? SAMPLE_PK_RANGES : SAMPLE_RANDOM_FILTER;
 	default:
 		/* SQLite files are local: a random order is cheap below ~1M rows. */
 		if (t->is_view)
@@ -680,11 +737,75 @@ static enum sample_kind choose_sample(struct db_conn *conn, const struct cat_tab
 	}
 }
 
+/*
+ * MySQL/MariaDB: SCAN_PK_PROBES index range reads in one statement,
+ *   (SELECT cols FROM t WHERE pk >= B(f0) AND pk < B(f1) ORDER BY pk LIMIT k)
+ *   UNION ALL ... (the last range open-ended)
+ * where B(f) = (SELECT MIN(pk) + FLOOR(f * (MAX(pk) - MIN(pk) + 1)) FROM t)
+ * is a constant the optimiser reads from the ends of the primary key, and
+ * f_i = (i + u_i) / SCAN_PK_PROBES with u_i drawn from a generator seeded
+ * by the table name (the same table gives the same sample). One start per
+ * stratum spreads the sample over the key range; each probe costs an index
+ * seek plus k rows instead of the full scan of WHERE RAND() < p. Gaps in
+ * the key make some ranges shorter: the caller reads plainly when fewer
+ * than half the rows come back.
+ */
+static void build_pk_query(struct db_conn *conn, const struct cat_table *t,
+			   struct col_acc *accs, size_t nacc, size_t n, size_t limit,
+			   struct strbuf *sql)
+{
+	const struct cat_column *pk = integer_pk(t);
+	struct strbuf cols = STRBUF_INIT, tbl = STRBUF_INIT, key = STRBUF_INIT;
+	double f[SCAN_PK_PROBES + 1];
+	size_t k = (n + SCAN_PK_PROBES - 1) / SCAN_PK_PROBES;
+	uint64_t seed = hash64(t->name, strlen(t->name)) ^
+			(t->schema ? hash64(t->schema, strlen(t->schema)) : 0);
+
+	for (size_t i = 0; i < nacc; i++) {
+		if (!accs[i].sampled)
+			continue;
+		if (cols.len)
+			strbuf_addstr(&cols, ", ");
+		add_value_expr(conn, &cols, accs[i].col->name, limit);
+	}
+	db_quote_table(conn, &tbl, t->schema, t->name);
+	db_quote_ident(conn, &key, pk->name);
+	for (size_t i = 0; i < SCAN_PK_PROBES; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		double u = (double)(seed >> 11) / 9007199254740992.0;  /* [0, 1) */
+		f[i] = ((double)i + u) / SCAN_PK_PROBES;
+	}
+	for (size_t i = 0; i < SCAN_PK_PROBES; i++) {
+		if (i)
+			strbuf_addstr(sql, " UNION ALL ");
+		strbuf_addf(sql, "(SELECT %s FROM %s WHERE ", cols.buf, tbl.buf);
+		for (int end = 0; end < 2; end++) {
+			if (end && i + 1 == SCAN_PK_PROBES)
+				break;
+			/* DECIMAL: MAX - MIN of a full BIGINT range overflows */
+			strbuf_addf(sql, "%s%s %s (SELECT MIN(%s) + FLOOR(%.9f * "
+				    "(CAST(MAX(%s) AS DECIMAL(21,0)) - MIN(%s) + 1)) FROM %s)",
+				    end ? " AND " : "", key.buf, end ? "<" : ">=", key.buf,
+				    f[i + (size_t)end], key.buf, key.buf, tbl.buf);
+		}
+		strbuf_addf(sql, " ORDER BY %s LIMIT %zu)", key.buf, k);
+	}
+	strbuf_release(&cols);
+	strbuf_release(&tbl);
+	strbuf_release(&key);
+}
+
 static void build_query(struct db_conn *conn, const struct cat_table *t,
 			struct col_acc *accs, size_t nacc, enum sample_kind kind,
 			size_t n, size_t limit, struct strbuf *sql)
 {
 	bool first = true;
+	if (kind == SAMPLE_PK_RANGES) {
+		build_pk_query(conn, t, accs, nacc, n, limit, sql);
+		return;
+	}
 	strbuf_addstr(sql, "SELECT ");
 	for (size_t i = 0; i < nacc; i++) {
 		if (!accs[i].sampled)
@@ -717,12 +838,16 @@ static void build_query(struct db_conn *conn, const struct cat_table *t,
 	case SAMPLE_ORDER_RANDOM:
 		strbuf_addf(sql, " ORDER BY random() LIMIT %zu", n);
 		break;
+	case SAMPLE_PK_RANGES:
+		break;  /* build_pk_query() */
 	}
 }
 
 /* Runs the query and feeds every row; returns rows read or -1. */
+/* Columns that are not wide take only their first `base` rows. */
 static int64_t run_sample(struct scan_ctx *sc, struct db_conn *conn, const char *sql,
-			  struct col_acc *accs, size_t nacc, size_t limit, struct mb_err *err)
+			  struct col_acc *accs, size_t nacc, size_t limit, size_t base,
+			  struct mb_err *err)
 {
 	struct db_rows *rows = NULL;
 	int64_t nrows = 0;
@@ -735,6 +860,10 @@ static int64_t run_sample(struct scan_ctx *sc, struct db_conn *conn, const char 
 		for (size_t i = 0; i < nacc && k < rows->ncols; i++) {
 			if (!accs[i].sampled)
 				continue;
+			if ((size_t)nrows >= base && !accs[i].wide) {
+				k++;
+				continue;
+			}
 			if (acc_value(sc, &accs[i], rows->values[k], rows->lengths[k], limit)) {
 				db_rows_close(rows);
 				return -1;
@@ -779,15 +908,13 @@ static int scan_table(struct scan_ctx *sc, struct db_conn **connp, const struct 
 		      const struct scan_options *opt, struct scan_result *res,
 		      struct mb_err *err)
 {
-	size_t n = opt->sample ? opt->sample : SCAN_DEFAULT_SAMPLE;
+	size_t base = opt->sample ? opt->sample : SCAN_DEFAULT_SAMPLE, n = base;
 	size_t limit = opt->full ? SCAN_MAX_VALUE_FULL : SCAN_MAX_VALUE;
 	struct col_acc *accs = xcalloc(t->ncols ? t->ncols : 1, sizeof(*accs));
 	struct strbuf sql = STRBUF_INIT;
 	size_t nsampled = 0;
 	int ret = 0;
-	enum sample_kind kind = choose_sample(*connp, t, opt, n);
-	const char *method = sample_kind_name(kind);
-	char method_buf[64];
+	enum db_engine engine = (*connp)->drv->engine;
 
 	for (size_t i = 0; i < t->ncols; i++) {
 		acc_init(&accs[i], &t->cols[i], sc->ncat);
@@ -796,28 +923,40 @@ static int scan_table(struct scan_ctx *sc, struct db_conn **connp, const struct 
 			acc_note(&accs[i], why);
 		} else {
 			accs[i].sampled = true;
+			accs[i].wide = free_text_type(engine, t->cols[i].type);
+			if (accs[i].wide)
+				n = base * SCAN_TEXT_SAMPLE_FACTOR;
 			nsampled++;
 		}
 	}
+	if (opt->full)
+		base = SIZE_MAX;
+	enum sample_kind kind = choose_sample(*connp, t, opt, n);
+	const char *method = sample_kind_name(kind);
+	char method_buf[64];
 	if (nsampled) {
 		build_query(*connp, t, accs, t->ncols, kind, n, limit, &sql);
 		struct mb_err qerr = MB_ERR_INIT;
-		int64_t got = run_sample(sc, *connp, sql.buf, accs, t->ncols, limit, &qerr);
-		if (got >= 0 && kind == SAMPLE_BLOCK && (size_t)got < n / 2) {
-			/* Block sampling of a table whose estimate was off: read plainly. */
+		int64_t got = run_sample(sc, *connp, sql.buf, accs, t->ncols, limit, base, &qerr);
+		if (got >= 0 && (kind == SAMPLE_BLOCK || kind == SAMPLE_PK_RANGES) &&
+		    (size_t)got < n / 2) {
+			/* Block sampling of a table whose estimate was off, or key
+			 * ranges of a sparse key: read plainly (a second query). */
 			for (size_t i = 0; i < t->ncols; i++) {
 				if (!accs[i].sampled)
 					continue;
 				const struct cat_column *col = accs[i].col;
+				bool wide = accs[i].wide;
 				acc_release(&accs[i], sc->ncat);
 				acc_init(&accs[i], col, sc->ncat);
 				accs[i].sampled = true;
+				accs[i].wide = wide;
 			}
 			strbuf_reset(&sql);
 			kind = SAMPLE_LIMIT;
 			method = sample_kind_name(kind);
 			build_query(*connp, t, accs, t->ncols, kind, n, limit, &sql);
-			got = run_sample(sc, *connp, sql.buf, accs, t->ncols, limit, &qerr);
+			got = run_sample(sc, *connp, sql.buf, accs, t->ncols, limit, base, &qerr);
 		}
 		if (got < 0) {
 			if (qerr.kind == MB_ERR_CANCELLED || qerr.kind == MB_ERR_INTERNAL) {

@@ -24,6 +24,19 @@
 #include "core/workspace.h"
 
 #define SCAN_DEFAULT_SAMPLE 1000
+/*
+ * Free-text columns (MySQL/MariaDB TEXT, MEDIUMTEXT, LONGTEXT; PostgreSQL
+ * json, jsonb, xml; any char/varchar/clob of 1000+ characters) get this
+ * many times the sample: 3,000 rows by default, read by the same single
+ * query (the other columns of the table use only its first rows).
+ */
+#define SCAN_TEXT_SAMPLE_FACTOR 3
+/*
+ * MySQL/MariaDB tables with a single integer primary key and more rows
+ * than 10 times the sample are sampled by this many primary-key range
+ * reads in one statement (research §3.3), not by WHERE RAND() < p.
+ */
+#define SCAN_PK_PROBES 10
 #define SCAN_DEFAULT_TIMEOUT_MS 30000
 /* Findings at or above this confidence are "flagged" (shown for review). */
 #define SCAN_FLAG_THRESHOLD 0.5

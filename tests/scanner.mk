@@ -27,6 +27,14 @@ tests_integration_test_scan_chinook_SOURCES = tests/integration/test_scan_chinoo
 tests_integration_test_scan_chinook_CFLAGS = $(AM_CFLAGS) $(MB_DEP_CFLAGS)
 tests_integration_test_scan_chinook_LDADD = $(MB_LINK)
 
+# MariaDB sampling: primary-key range probes, at most two statements per
+# table (MB_TRACE_SQL), a larger sample for free text, same findings as --full.
+check_PROGRAMS += tests/integration/test_scan_sampling
+TESTS += tests/integration/test_scan_sampling
+tests_integration_test_scan_sampling_SOURCES = tests/integration/test_scan_sampling.c tests/lib/tap.h
+tests_integration_test_scan_sampling_CFLAGS = $(AM_CFLAGS) $(MB_DEP_CFLAGS)
+tests_integration_test_scan_sampling_LDADD = $(MB_LINK)
+
 # The scan subcommand end to end: formats, exit codes, canaries in output.
 dist_check_SCRIPTS += tests/integration/cli_scan.sh
 TESTS += tests/integration/cli_scan.sh

@@ -4,7 +4,7 @@
  * same values measured in the same run (HACKING.md: benchmarks print
  * ratios and never assert on time). Times are the thread's CPU time.
  *
- *   make bench-mask            or   tests/bench/mask [SECONDS_PER_ACTION]
+ *   make bench-mask            or   tests/bench/mask [SECONDS_PER_ACTION [ACTION]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +121,8 @@ int main(int argc, char **argv)
 	       "bytes", "goal");
 	for (size_t b = 0; b < ARRAY_SIZE(benches); b++) {
 		const struct bench *be = &benches[b];
+		if (argc > 2 && strcmp(argv[2], be->action))
+			continue;  /* `mask SECONDS ACTION`: that action only */
 		struct mask_spec spec = MASK_SPEC_INIT;
 		struct masker *m;
 		double t0, dt, copy_rate, rate;

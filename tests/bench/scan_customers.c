@@ -1,8 +1,9 @@
 /*
  * scan_customers.c - benchmark: 10,000 customer names matched against
  * short values (DB-cell sized) on one core, as in research §4. Prints
- * MB/s and values/s for whole-value classification (exact + whole-token
- * containment) and for the full value classifier; asserts nothing.
+ * MB/s and values/s (CPU time of the best of 5 passes) for whole-value
+ * classification (exact + whole-token containment), against the goal of
+ * 300 MB/s (issue 3), and for the full value classifier; asserts nothing.
  *   tests/bench/scan_customers [NAMES] [MEGABYTES]
  */
 #include "config.h"
@@ -109,21 +110,32 @@ int main(int argc, char **argv)
 	}
 	offs[nvals] = corpus.len;
 
+	/* Best of 5 passes: the figure least disturbed by other processes. */
 	struct match_scratch *s = match_scratch_new(NULL);
 	size_t exact = 0, contains = 0;
-	double c0 = cpu_now();
-	t0 = now_monotonic();
-	for (size_t i = 0; i < nvals; i++) {
-		enum customer_match m = customer_set_match(cs, s, corpus.buf + offs[i],
-							   offs[i + 1] - offs[i]);
-		exact += m == CUSTOMER_EXACT;
-		contains += m == CUSTOMER_CONTAINS;
+	double dt = 0, cdt = 0;
+	for (int pass = 0; pass < 5; pass++) {
+		size_t ex = 0, co = 0;
+		double c0 = cpu_now();
+		t0 = now_monotonic();
+		for (size_t i = 0; i < nvals; i++) {
+			enum customer_match m = customer_set_match(cs, s, corpus.buf + offs[i],
+								   offs[i + 1] - offs[i]);
+			ex += m == CUSTOMER_EXACT;
+			co += m == CUSTOMER_CONTAINS;
+		}
+		double w = now_monotonic() - t0, c = cpu_now() - c0;
+		if (!pass || c < cdt) {
+			cdt = c;
+			dt = w;
+		}
+		exact = ex;
+		contains = co;
 	}
-	double dt = now_monotonic() - t0, cdt = cpu_now() - c0;
 	printf("customer names: %zu names (%zu flagged), build %.3f s\n", customer_set_count(cs),
 	       customer_set_flagged_count(cs), build);
 	printf("customer match: %zu values, %.1f MB, avg %.1f bytes: wall %.3f s, cpu %.3f s:"
-	       " %.0f MB/s per core (%.0f MB/s wall), %.2f M values/s (exact %zu, contains %zu)\n",
+	       " %.0f MB/s per core (goal 300; %.0f MB/s wall), %.2f M values/s (exact %zu, contains %zu)\n",
 	       nvals, (double)total / 1e6, (double)total / (double)nvals, dt, cdt,
 	       (double)total / 1e6 / cdt, (double)total / 1e6 / dt, (double)nvals / 1e6 / cdt,
 	       exact, contains);
@@ -131,6 +143,7 @@ int main(int argc, char **argv)
 	struct match_catalog *mc = match_catalog_load(NULL, &err);
 	if (mc) {
 		struct match_result r;
+		double c0;
 		size_t hits = 0, n = nvals < 500000 ? nvals : 500000, bytes = offs[n];
 		struct match_scratch *s2 = match_scratch_new(mc);
 		c0 = cpu_now();

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,6 +223,171 @@ static void test_customers(void **state)
 	assert_null(strstr(err.msg, "Good"));
 	customer_set_free(cs);
 	unlink(path);
+}
+
+/*
+ * customer_set_match() against a plain reference on random values: the
+ * reference normalises with match_normalize(), strips legal forms with
+ * match_legal_core_len(), and compares strings (whole value, then every
+ * token window) with a linear search of the names. It knows the rules of
+ * match.h: values longer than 256 normalised bytes are only searched for
+ * containment, more than 64 tokens match nothing, flagged names (short or
+ * a common single word) count only as whole values.
+ */
+struct ref_name {
+	char *norm;      /* normalised, legal forms stripped */
+	bool flagged;
+};
+
+static uint64_t ref_rng = 0x243f6a8885a308d3ull;
+static unsigned ref_rand(unsigned n)
+{
+	ref_rng ^= ref_rng << 13;
+	ref_rng ^= ref_rng >> 7;
+	ref_rng ^= ref_rng << 17;
+	return (unsigned)(ref_rng % n);
+}
+
+static bool ref_is_name(const struct ref_name *names, size_t n, const char *s, size_t len,
+			bool only_unflagged)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i].norm) == len && !memcmp(names[i].norm, s, len) &&
+		    !(only_unflagged && names[i].flagged))
+			return true;
+	return false;
+}
+
+static enum customer_match ref_match(const struct ref_name *names, size_t n, const char *v,
+				     size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	enum customer_match m = CUSTOMER_NONE;
+	size_t st[300], en[300], nt = 0;
+
+	match_normalize(v, len, &sb, NULL);
+	for (size_t i = 0; i < sb.len;) {
+		size_t j = i;
+		while (j < sb.len && sb.buf[j] != ' ')
+			j++;
+		st[nt] = i;
+		en[nt++] = j;
+		i = j + 1;
+	}
+	if (!sb.len || (sb.len <= 256 && nt > 64))
+		goto done;
+	if (sb.len <= 256) {
+		size_t core = match_legal_core_len(sb.buf, sb.len);
+		if (ref_is_name(names, n, sb.buf, core, false)) {
+			m = CUSTOMER_EXACT;
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < nt; i++)
+		for (size_t j = i; j < nt; j++)
+			if (ref_is_name(names, n, sb.buf + st[i], en[j] - st[i], true)) {
+				m = CUSTOMER_CONTAINS;
+				goto done;
+			}
+done:
+	strbuf_release(&sb);
+	return m;
+}
+
+static void test_customers_reference(void **state)
+{
+	static const char *const syl[] = { "zor", "qua", "vex", "tal", "min", "ka", "lo",
+		"dru", "fen", "ix", "o", "yar" };
+	static const char *const legal[] = { " Inc", " GmbH", " S.A.", " Ltd.", " GmbH & Co. KG",
+		" s.a.r.l.", " and", " & Co", " AG" };
+	static const char *const seps[] = { " ", "  ", "-", ", ", ".", " & ", "/", "\t", "_" };
+	static const char *const other[] = { "paid", "by", "Apple", "shell", "pineapple", "é",
+		"Zoré", "ZOR", "42", "n/a", "\xff", "straße", "x" };
+	struct mb_err err = MB_ERR_INIT;
+	struct customer_set *cs = customer_set_new();
+	struct ref_name names[300];
+	size_t nnames = 0;
+	struct strbuf sb = STRBUF_INIT, v = STRBUF_INIT;
+
+	/* names: 1-3 words of 1-3 syllables, sometimes a legal form; traps */
+	char *raw[243];
+	for (int i = 0; i < 243; i++) {
+		strbuf_reset(&sb);
+		if (i < 240) {
+			int words = 1 + (int)ref_rand(3);
+			for (int w = 0; w < words; w++) {
+				if (w)
+					strbuf_addch(&sb, ' ');
+				int ns = 1 + (int)ref_rand(3);
+				for (int k = 0; k < ns; k++)
+					strbuf_addstr(&sb, syl[ref_rand(ARRAY_SIZE(syl))]);
+			}
+			if (!ref_rand(3))
+				strbuf_addstr(&sb, legal[ref_rand(ARRAY_SIZE(legal))]);
+		} else {
+			strbuf_addstr(&sb, i == 240 ? "Apple" : i == 241 ? "Shell Oil" : "Zoré Min");
+		}
+		raw[i] = xstrdup(sb.buf);
+		customer_set_add(cs, sb.buf, sb.len);
+	}
+	assert_int_equal(customer_set_build(cs, &err), 0);
+	/* the reference list: the same names, normalised the same way, once each */
+	for (int i = 0; i < 243; i++) {
+		struct strbuf nb = STRBUF_INIT;
+		match_normalize(raw[i], strlen(raw[i]), &nb, NULL);
+		nb.len = match_strip_legal(nb.buf, nb.len);
+		free(raw[i]);
+		if (!nb.len || ref_is_name(names, nnames, nb.buf, nb.len, false)) {
+			strbuf_release(&nb);
+			continue;
+		}
+		/* flagged: short, or one of the built-in common words used here */
+		names[nnames].flagged = nb.len < 4 || !strcmp(nb.buf, "apple");
+		names[nnames].norm = strbuf_detach(&nb, NULL);
+		nnames++;
+	}
+	assert_int_equal(customer_set_count(cs), nnames);
+
+	struct match_scratch *s = match_scratch_new(mc);
+	size_t counts[3] = { 0 };
+	for (int iter = 0; iter < 20000; iter++) {
+		strbuf_reset(&v);
+		int parts = 1 + (int)ref_rand(iter % 50 ? 6 : 120);  /* some long values */
+		for (int p = 0; p < parts; p++) {
+			if (p || !ref_rand(4))
+				strbuf_addstr(&v, seps[ref_rand(ARRAY_SIZE(seps))]);
+			unsigned r = ref_rand(10);
+			if (r < 4) {
+				const char *nm = names[ref_rand((unsigned)nnames)].norm;
+				for (const char *c = nm; *c; c++)  /* random case, random separators */
+					if (*c == ' ')
+						strbuf_addstr(&v, seps[ref_rand(ARRAY_SIZE(seps))]);
+					else
+						strbuf_addch(&v, ref_rand(3) ? *c : (char)toupper((unsigned char)*c));
+			} else if (r < 6) {
+				strbuf_addstr(&v, syl[ref_rand(ARRAY_SIZE(syl))]);
+			} else if (r < 8) {
+				strbuf_addstr(&v, legal[ref_rand(ARRAY_SIZE(legal))]);
+			} else {
+				strbuf_addstr(&v, other[ref_rand(ARRAY_SIZE(other))]);
+			}
+		}
+		enum customer_match got = customer_set_match(cs, s, v.buf, v.len);
+		enum customer_match want = ref_match(names, nnames, v.buf, v.len);
+		if (got != want)
+			fail_msg("value %d (%zu bytes): got %d, want %d", iter, v.len, got, want);
+		counts[got]++;
+	}
+	/* the generator reaches every outcome */
+	assert_true(counts[CUSTOMER_NONE] > 1000);
+	assert_true(counts[CUSTOMER_EXACT] > 200);
+	assert_true(counts[CUSTOMER_CONTAINS] > 1000);
+	match_scratch_free(s);
+	customer_set_free(cs);
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i].norm);
+	strbuf_release(&sb);
+	strbuf_release(&v);
 }
 
 /* ---- classification and spans ---- */
@@ -447,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_checksums),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_customers),
+		cmocka_unit_test(test_customers_reference),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_tokenize),

@@ -51,6 +51,10 @@ static const char *const frags[] = {
 	"\xe2\x84\xaa", "\xc5\xbf", "12 Main \xc5\xbftreet", "Acme \xe2\x84\xaag", "Hauptstra\xe1\xba\x9e" "e 5",
 	"M\xc3\xbcnchener Stra\xc3\x9f" "e 9", "\xc3\xa9t\xc3\xa9", "\xf0\x9f\x98\x80", "\xe4\xb8\xad\xe6\x96\x87",
 	"\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0 12", "\xc4\xb0stanbul 34", "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93",
+	/* the reduced text forms: folded s/k at word edges, VIN runs, look-aheads */
+	"1HGCM82633A00435\xe2\x84\xaa", "WP0ZZZ99ZTS39213\xc5\xbf", "99 Elm \xc5\xbft.", "7 Oak ST",
+	"Via Roma 5", "avenida", "called", "first st", "::ffff:10.0.0.1", "a:b:c", "Rue\xc3\xa9",
+	"p.o. box 12", "sk_test_", "BIC", "DE", "\xe2\x84\xaa", "straat 4",
 	/* plain words, numbers, separators */
 	"order", "shipped", "the", "customer", "called", "12", "4.99", "2024", "000", "9", "-", ".", ",",
 	":", "/", "_", "@", "+", "$", "#", "(", ")", "'", "\"", "\t", "\n", "  ",
