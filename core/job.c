@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/job_int.h"
+#include "core/match.h"
 #include "core/workspace.h"
 
 #define STAGE_SUFFIX "__mb_staging"
@@ -428,6 +429,8 @@ static int copy_one(struct worker *w, size_t pos, struct mb_err *err)
 	struct table_prog tp = { .j = j, .t = t, .rows_est = subset_table_rows(st) };
 	struct strbuf name = STRBUF_INIT;
 	struct col_mask *masks = NULL;
+	struct verify_check *checks = NULL;
+	struct match_scratch *scr = NULL;
 	int ret = -1;
 
 	if (col_masks_build(j->cat, t, st, j->o, &masks, err) < 0)
@@ -455,6 +458,18 @@ static int copy_one(struct worker *w, size_t pos, struct mb_err *err)
 	tc.cancel = j->o->cancel;
 	tc.on_progress = on_table_progress;
 	tc.progress_ctx = &tp;
+	/* A dump has no database to read back: its masked values are checked as written. */
+	if (j->dump && j->o->verify && j->o->patterns) {
+		scr = match_scratch_new(j->o->patterns);
+		checks = xcalloc(tc.ncols + 1, sizeof(*checks));
+		tc.checks = xcalloc(tc.ncols + 1, sizeof(*tc.checks));
+		for (size_t i = 0; i < tc.ncols; i++) {
+			struct job_verify_column vc;
+			if (job_verify_column_for(j->cat, j->o, t, (size_t)tc.cols[i], &vc) &&
+			    verify_check_init(&checks[i], &vc, j->o->patterns, j->o->customers, scr))
+				tc.checks[i] = &checks[i];
+		}
+	}
 	ret = table_copy_run(&tc, err);
 	pthread_mutex_lock(&j->mu);
 	struct job_table_result *tr = &j->res->tables[pos];
@@ -462,8 +477,15 @@ static int copy_one(struct worker *w, size_t pos, struct mb_err *err)
 	tr->bytes = tc.bytes;
 	j->res->rows += tc.rows;
 	j->res->bytes += tc.bytes;
+	for (size_t i = 0; ret == 0 && tc.checks && i < tc.ncols; i++)
+		if (tc.checks[i])
+			verify_check_finish(tc.checks[i], t, t->cols[tc.cols[i]].name, j->res);
 	pthread_mutex_unlock(&j->mu);
 cleanup:
+	free(checks);
+	free(tc.checks);
+	if (scr)
+		match_scratch_free(scr);
 	free(tc.cols);
 	col_masks_free(masks, t->ncols);
 	strbuf_release(&name);
@@ -1628,6 +1650,13 @@ int job_run(struct db_conn *src, const struct catalog *cat,
 		goto done;
 	}
 	if (j.dump) {
+		/* Checked as written (copy_one): a leaking dump never gets its name. */
+		if (job_leaks_error(res, err) < 0) {
+			mb_err_prefix(err, "the dump was not kept");
+			outcome = "leaks";
+			goto done;
+		}
+		res->verified = o->verify && o->patterns;
 		if (dump_after_sql(&j, err) < 0)
 			goto done;
 		if (fputs(j.engine == DB_ENGINE_MYSQL ? "SET FOREIGN_KEY_CHECKS = 1;\n" :

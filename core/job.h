@@ -151,7 +151,9 @@ void job_result_release(struct job_result *res);
  * unmarked target, bad target address), MB_ERR_INPUT (a rule the runner
  * cannot apply), MB_ERR_CONNECT / MB_ERR_DB / MB_ERR_IO,
  * MB_ERR_CANCELLED, or MB_ERR_PROBLEM when verify found leaks (res->leaks
- * says where; the target is then in place). res is filled in both cases;
+ * says where; a database target is then in place; a dump target, whose
+ * masked values are checked as they are written, is not kept). res is
+ * filled in both cases;
  * release it with job_result_release().
  */
 int job_run(struct db_conn *src, const struct catalog *cat,

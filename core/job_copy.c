@@ -641,6 +641,9 @@ static int mask_row(struct pipe *p)
 	for (size_t c = 0; c < tc->ncols; c++)
 		if (col_masked(tc, c) && mask_field(p, c, &p->dec[tc->ncols + c]) < 0)
 			return -1;
+	for (size_t c = 0; tc->checks && c < tc->ncols; c++)
+		if (tc->checks[c] && p->f[c].val)
+			verify_check_value(tc->checks[c], p->f[c].val, p->f[c].len);
 	return 0;
 }
 

@@ -94,6 +94,8 @@ struct table_copy {
 	void (*on_progress)(void *ctx, int64_t rows, int64_t bytes, bool done);
 	void *progress_ctx;
 	int64_t rows, bytes;
+	/* dump targets: per inserted column a leak check of what is written, or NULL */
+	struct verify_check **checks;
 };
 
 /* Copies one table's planned rows. Returns 0 or -1 (err names the table). */
@@ -162,6 +164,36 @@ int job_runs_close(struct workspace *ws, const struct job_result *res,
 int job_verify_masked(struct db_conn *target, const struct catalog *cat,
 		      const bool *done, const struct job_options *o,
 		      struct job_result *res, struct mb_err *err);
+/*
+ * The verify description of column c of t (its masked category, free
+ * text, fakes): false when the run copies it as is (nothing to verify).
+ */
+bool job_verify_column_for(const struct catalog *cat, const struct job_options *o,
+			   const struct cat_table *t, size_t c,
+			   struct job_verify_column *vc);
+
+/*
+ * One column's leak check fed value by value: job_verify reads the values
+ * back from a database target; a dump is checked as it is written.
+ * init returns false when there is nothing to look for. scr is the
+ * caller's (one per thread); finish adds the column's leaks to res.
+ */
+struct verify_check {
+	const struct match_catalog *pat;
+	const struct customer_set *cs;
+	struct match_scratch *scr;
+	int64_t customer_hits, pattern_hits;
+	const char *want;         /* category name counted, NULL: direct ids */
+	bool check_patterns;
+	bool found;
+};
+bool verify_check_init(struct verify_check *v, const struct job_verify_column *vc,
+		       const struct match_catalog *pat, const struct customer_set *cs,
+		       struct match_scratch *scr);
+void verify_check_value(struct verify_check *v, const char *val, size_t len);
+void verify_check_finish(const struct verify_check *v, const struct cat_table *t,
+			 const char *column, struct job_result *res);
+
 /* -1 with MB_ERR_PROBLEM (totals and the first column, never a value) when
  * res holds leaks; 0 otherwise. */
 int job_leaks_error(const struct job_result *res, struct mb_err *err);

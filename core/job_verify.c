@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/job_int.h"
 #include "core/match.h"
@@ -18,14 +19,6 @@ static const char *const direct_ids[] = {
 	"secret", "bank_account", "driver_license",
 };
 
-struct vscan {
-	const struct match_catalog *pat;
-	const struct customer_set *cs;
-	int64_t customer_hits, pattern_hits;
-	const char *want;         /* category name counted, NULL: direct ids */
-	bool check_patterns;
-	bool found;
-};
 
 static bool is_direct(const char *cat)
 {
@@ -37,7 +30,7 @@ static bool is_direct(const char *cat)
 
 static int on_span(void *ctx, const struct match_span *sp)
 {
-	struct vscan *v = ctx;
+	struct verify_check *v = ctx;
 	if (str_eq(sp->pattern, "customer")) {
 		v->found = true;
 		v->customer_hits++;
@@ -65,6 +58,45 @@ static void add_leak(struct job_result *res, const struct cat_table *t,
 	l->count = count;
 }
 
+bool verify_check_init(struct verify_check *v, const struct job_verify_column *vc,
+		       const struct match_catalog *pat, const struct customer_set *cs,
+		       struct match_scratch *scr)
+{
+	memset(v, 0, sizeof(*v));
+	v->pat = pat;
+	v->cs = cs;
+	v->scr = scr;
+	v->check_patterns = pat && !vc->fakes_category && (vc->category || vc->free_text);
+	v->want = vc->free_text ? NULL : vc->category;
+	if (v->want && pat && !match_catalog_find(pat, v->want))
+		v->check_patterns = false;
+	return v->check_patterns || cs;
+}
+
+void verify_check_value(struct verify_check *v, const char *val, size_t len)
+{
+	if (!val || !utf8_valid(val, len))
+		return;
+	if (v->cs && customer_set_match(v->cs, v->scr, val, len) == CUSTOMER_EXACT) {
+		v->customer_hits++;
+	} else if (v->pat) {
+		v->found = false;
+		match_find_spans_s(v->pat, v->scr, v->cs, val, len, on_span, v);
+	} else if (v->cs && customer_set_match(v->cs, v->scr, val, len) != CUSTOMER_NONE) {
+		v->customer_hits++;
+	}
+}
+
+void verify_check_finish(const struct verify_check *v, const struct cat_table *t,
+			 const char *column, struct job_result *res)
+{
+	if (v->customer_hits)
+		add_leak(res, t, column, "customer", v->customer_hits);
+	if (v->pattern_hits)
+		add_leak(res, t, column, v->want ? v->want : "direct identifier",
+			 v->pattern_hits);
+}
+
 static int scan_column(struct db_conn *conn, const struct cat_table *t,
 		       const struct job_verify_column *vc,
 		       const struct match_catalog *pat,
@@ -74,14 +106,10 @@ static int scan_column(struct db_conn *conn, const struct cat_table *t,
 {
 	struct strbuf sql = STRBUF_INIT;
 	struct db_rows *rows = NULL;
-	struct vscan v = { .pat = pat, .cs = cs };
+	struct verify_check v;
 	int r;
 
-	v.check_patterns = pat && !vc->fakes_category && (vc->category || vc->free_text);
-	v.want = vc->free_text ? NULL : vc->category;
-	if (v.want && pat && !match_catalog_find(pat, v.want))
-		v.check_patterns = false;
-	if (!v.check_patterns && !cs)
+	if (!verify_check_init(&v, vc, pat, cs, scr))
 		return 0;
 	strbuf_addstr(&sql, "SELECT ");
 	db_quote_ident(conn, &sql, vc->column);
@@ -95,20 +123,7 @@ static int scan_column(struct db_conn *conn, const struct cat_table *t,
 		return mb_err_prefix(err, "verify %s.%s.%s", t->schema, t->name, vc->column);
 	}
 	while ((r = db_rows_next(rows, err)) == 1) {
-		const char *val = rows->values[0];
-		size_t len = rows->lengths[0];
-		if (!val || !utf8_valid(val, len))
-			continue;
-		if (cs && customer_set_match(cs, scr, val, len) == CUSTOMER_EXACT) {
-			v.customer_hits++;
-			continue;
-		}
-		if (pat) {
-			v.found = false;
-			match_find_spans_s(pat, scr, cs, val, len, on_span, &v);
-		} else if (cs && customer_set_match(cs, scr, val, len) != CUSTOMER_NONE) {
-			v.customer_hits++;
-		}
+		verify_check_value(&v, rows->values[0], rows->lengths[0]);
 		if (cancel && *cancel) {
 			r = mb_err_set(err, MB_ERR_CANCELLED, "cancelled");
 			break;
@@ -118,11 +133,7 @@ static int scan_column(struct db_conn *conn, const struct cat_table *t,
 	strbuf_release(&sql);
 	if (r < 0)
 		return mb_err_prefix(err, "verify %s.%s.%s", t->schema, t->name, vc->column);
-	if (v.customer_hits)
-		add_leak(res, t, vc->column, "customer", v.customer_hits);
-	if (v.pattern_hits)
-		add_leak(res, t, vc->column, v.want ? v.want : "direct identifier",
-			 v.pattern_hits);
+	verify_check_finish(&v, t, vc->column, res);
 	return 0;
 }
 
@@ -152,6 +163,32 @@ int job_verify(struct db_conn *target, const struct catalog *cat,
 	return ret;
 }
 
+bool job_verify_column_for(const struct catalog *cat, const struct job_options *o,
+			   const struct cat_table *t, size_t c,
+			   struct job_verify_column *vc)
+{
+	const struct mask_spec *s = job_spec_for(cat, o, t, c);
+
+	memset(vc, 0, sizeof(*vc));
+	if (!s)
+		return false;
+	vc->schema = t->schema;
+	vc->table = t->name;
+	vc->column = t->cols[c].name;
+	for (size_t r = 0; r < o->nrules; r++) {
+		const struct job_rule *jr = &o->rules[r];
+		if (str_eq(jr->table, t->name) && str_eq(jr->column, t->cols[c].name) &&
+		    (!jr->schema || str_eq(jr->schema, t->schema)))
+			vc->category = jr->category;
+	}
+	vc->free_text = str_eq(s->action, "redact_text") || str_eq(s->action, "json_paths");
+	vc->fakes_category = str_starts_with(s->action, "fake_") ||
+		str_eq(s->action, "redact_text") || str_eq(s->action, "card") ||
+		str_eq(s->action, "iban") || str_eq(s->action, "national_id") ||
+		str_eq(s->action, "ip") || str_eq(s->action, "scramble");
+	return true;
+}
+
 int job_verify_masked(struct db_conn *target, const struct catalog *cat,
 		      const bool *done, const struct job_options *o,
 		      struct job_result *res, struct mb_err *err)
@@ -171,28 +208,9 @@ int job_verify_masked(struct db_conn *target, const struct catalog *cat,
 		if (!done[i])
 			continue;
 		for (size_t c = 0; c < t->ncols; c++) {
-			const struct mask_spec *s = job_spec_for(cat, o, t, c);
-			if (!s)
-				continue;
 			ALLOC_GROW(cols, n + 1, alloc);
-			struct job_verify_column *vc = &cols[n++];
-			memset(vc, 0, sizeof(*vc));
-			vc->schema = t->schema;
-			vc->table = t->name;
-			vc->column = t->cols[c].name;
-			vc->category = NULL;
-			for (size_t r = 0; r < o->nrules; r++) {
-				const struct job_rule *jr = &o->rules[r];
-				if (str_eq(jr->table, t->name) && str_eq(jr->column, t->cols[c].name) &&
-				    (!jr->schema || str_eq(jr->schema, t->schema)))
-					vc->category = jr->category;
-			}
-			vc->free_text = str_eq(s->action, "redact_text") ||
-					str_eq(s->action, "json_paths");
-			vc->fakes_category = str_starts_with(s->action, "fake_") ||
-				str_eq(s->action, "redact_text") || str_eq(s->action, "card") ||
-				str_eq(s->action, "iban") || str_eq(s->action, "national_id") ||
-				str_eq(s->action, "ip") || str_eq(s->action, "scramble");
+			if (job_verify_column_for(cat, o, t, c, &cols[n]))
+				n++;
 		}
 	}
 	ret = job_verify(target, &tcat, cols, n, o->patterns, o->customers,
@@ -201,7 +219,6 @@ int job_verify_masked(struct db_conn *target, const struct catalog *cat,
 	catalog_release(&tcat);
 	return ret;
 }
-
 
 int job_leaks_error(const struct job_result *res, struct mb_err *err)
 {

@@ -245,6 +245,27 @@ EOF
 	is "$(ls "$TMPD" | grep -c '^keep-.*\.sql\.gz$')" 2 "$e: --keep 2 keeps the newest two dated dumps"
 	ok "$e: no temporary dump files are left" test -z "$(ls "$TMPD" | grep '\.tmp-')"
 
+	# A dump is verified as it is written: a rule that writes a customer's
+	# name into every row leaks, and the dump never gets its name.
+	mbw run "$SRC" "file://$TMPD/clean.sql" --customers "$TMPD/customers.txt" \
+		--progress none >"$TMPD/clean.out" 2>&1
+	is "$?" 0 "$e: a dump run with --customers is verified clean"
+	ok "$e: ... and says so" grep -q "verified clean" "$TMPD/clean.out"
+	mbw rules set document.body --action fixed --param 'value=Invoice for Zephyrion Holdings' \
+		>/dev/null && mbw rules approve document.body >/dev/null
+	check $? "$e: a leaking rule (fixed customer name) approved"
+	mbw run "$SRC" "file://$TMPD/leaky.sql" --customers "$TMPD/customers.txt" \
+		--progress none >"$TMPD/leaky.out" 2>&1
+	is "$?" 1 "$e: a leaking dump fails verify (exit 1)"
+	ok "$e: ... naming table.column" grep -q "document.body" "$TMPD/leaky.out"
+	if grep -q Zephyrion "$TMPD/leaky.out"; then fail "$e: ... never printing the value"
+	else pass "$e: ... never printing the value"; fi
+	ok "$e: ... and nothing is left under the dump's name" test ! -e "$TMPD/leaky.sql"
+	ok "$e: ... nor a temporary file" test -z "$(ls "$TMPD" | grep '\.tmp-')"
+	mbw rules set document.body --action redact_text >/dev/null &&
+		mbw rules approve document.body >/dev/null
+	check $? "$e: the rule restored"
+
 	# Percent and limit roots, depth-limited children: deterministic.
 	cat > "$TMPD/subset2.yaml" <<'EOF'
 maskbench: 1
