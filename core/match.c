@@ -669,7 +669,7 @@ int match_classify_value(const struct match_catalog *cat, struct match_scratch *
 		out->valid |= bit;
 		out->pattern[p->category] = (int8_t)(i - cat->cat_first[p->category]);
 	}
-claim_done:
+claim_done:;  /* a label before a declaration is C23 */
 	/* The strongest validated category claims the value (uuid over phone). */
 	int claim = -1;
 	for (size_t c = 0; c < cat->ncats; c++)
