@@ -389,7 +389,7 @@ static void feistel_groups(struct fpe *f, const uint8_t tweak[16], size_t na,
 			memcpy(&rv, y + 8 * (j % 2), 8);
 			uint64_t m = f->gm[t0 + j], v = f->ga[t0 + j];
 			/* rv scaled into [0, m) without a division (Lemire) */
-			rv = (uint64_t)(((unsigned __int128)rv * m) >> 64);
+			rv = (uint64_t)((__extension__ (unsigned __int128)rv * m) >> 64);
 			v += rv;
 			f->ga[t0 + j] = v >= m ? v - m : v;
 		}
