@@ -391,10 +391,10 @@ static bool pf_first_nonword(const char *s, const char *e)
 	while (s < e) {
 		int c;
 		if (*s == '\\' && s + 1 < e && !isalnum((unsigned char)s[1])) {
-			c = s[1];
+			c = (unsigned char)s[1];
 			s += 2;
 		} else if (pf_plain(*s)) {
-			c = *s++;
+			c = (unsigned char)*s++;
 		} else {
 			return false;
 		}
@@ -437,7 +437,7 @@ static bool pf_reduce(const char *re, struct strbuf *out)
 		if (*s == '\\') {
 			end = pf_escape(s, &kind);
 			if (end && kind == PF_LIT && end == s + 2 && !pf_word(s[1]))
-				first = last = s[1];
+				first = last = (unsigned char)s[1];
 		} else if (*s == '[') {
 			end = pf_skip_class(s);
 			kind = end && pf_digit_class(s, end) ? PF_LIT : PF_BROAD;
@@ -489,7 +489,7 @@ static bool pf_reduce(const char *re, struct strbuf *out)
 				end++;
 			kind = PF_LIT;
 			if (end == s + 1)
-				first = last = *s;
+				first = last = (unsigned char)*s;
 		}
 		if (!end)
 			return false;
