@@ -94,6 +94,19 @@ test)
 	if [ "${MB_SANITIZE:-1}" != 0 ]; then
 		suite=_build-asan
 		build "$suite" --enable-werror --enable-sanitizers
+	fi
+
+	# Static analysis and valgrind need no servers and about one core each:
+	# they run alongside the suite, which spends much of its time waiting on
+	# servers and terminals. Their verdicts are read in order below.
+	alongside="static valgrind"
+	for name in $alongside; do
+		( t0=$SECONDS; rc=0
+		  "tests/ci/$name.sh" "$top/_build" >"_build/$name.out" 2>&1 || rc=$?
+		  echo "$rc $((SECONDS - t0))" >"_build/$name.rc" ) &
+	done
+
+	if [ "$suite" != _build ]; then
 		# Reports go to files, so that processes whose stderr a test swallows
 		# or that run inside tmux are caught too; any report fails CI.
 		rm -rf "$top/$suite/sanitizer"; mkdir -p "$top/$suite/sanitizer"
@@ -130,13 +143,21 @@ test)
 
 	for extra in tests/ci/*.sh; do
 		[ -x "$extra" ] || continue
-		say "$(basename "$extra" .sh)"
-		t0=$SECONDS
-		if "$extra" "$top/_build" >"_build/$(basename "$extra" .sh).out" 2>&1; then
-			passed=$((passed + 1)); echo "PASS: $extra ($((SECONDS - t0)) s)"
+		name=$(basename "$extra" .sh)
+		say "$name"
+		if [[ " $alongside " == *" $name "* ]]; then
+			wait
+			read -r rc secs <"_build/$name.rc"
 		else
-			failed=$((failed + 1)); echo "FAIL: $extra ($((SECONDS - t0)) s)"
-			tail -n 60 "_build/$(basename "$extra" .sh).out"
+			t0=$SECONDS; rc=0
+			"$extra" "$top/_build" >"_build/$name.out" 2>&1 || rc=$?
+			secs=$((SECONDS - t0))
+		fi
+		if [ "$rc" = 0 ]; then
+			passed=$((passed + 1)); echo "PASS: $extra ($secs s)"
+		else
+			failed=$((failed + 1)); echo "FAIL: $extra ($secs s)"
+			tail -n 60 "_build/$name.out"
 		fi
 	done
 
