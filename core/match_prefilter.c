@@ -200,6 +200,35 @@ static const char *pf_skip_class(const char *s)
 	return *s ? s + 1 : NULL;
 }
 
+/* s at '(': past the matching ')', or NULL when it is unbalanced. */
+static const char *pf_skip_group(const char *s)
+{
+	int depth = 1;
+
+	for (s++; *s && depth; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+		} else if (*s == '[') {
+			s = pf_skip_class(s);
+			if (!s)
+				return NULL;
+			s--;  /* the loop steps past the class's ']' */
+		} else if (*s == '(') {
+			depth++;
+		} else if (*s == ')') {
+			depth--;
+		}
+	}
+	return depth ? NULL : s;
+}
+
+/* s at '(': a look-ahead or look-behind, (?= (?! (?<= (?<! */
+static bool pf_lookaround(const char *s)
+{
+	return s[1] == '?' && (s[2] == '=' || s[2] == '!' ||
+			       (s[2] == '<' && (s[3] == '=' || s[3] == '!')));
+}
+
 /* Is the class [..] (s at '[', e after ']') digits only, e.g. [0-9]? */
 static bool pf_digit_class(const char *s, const char *e)
 {
@@ -442,27 +471,10 @@ static bool pf_reduce(const char *re, struct strbuf *out)
 			end = pf_skip_class(s);
 			kind = end && pf_digit_class(s, end) ? PF_LIT : PF_BROAD;
 		} else if (*s == '(') {
-			int depth = 1;
-			const char *q = s + 1;
-			while (*q && depth) {
-				if (*q == '\\' && q[1])
-					q++;
-				else if (*q == '[') {
-					q = pf_skip_class(q);
-					if (!q)
-						return false;
-					continue;
-				} else if (*q == '(')
-					depth++;
-				else if (*q == ')')
-					depth--;
-				q++;
-			}
-			if (depth)
+			end = pf_skip_group(s);
+			if (!end)
 				return false;
-			end = q;
-			if (s[1] == '?' && (s[2] == '=' || s[2] == '!' ||
-					    (s[2] == '<' && (s[3] == '=' || s[3] == '!'))))
+			if (pf_lookaround(s))
 				kind = PF_ZERO;  /* look-around: only a narrowing */
 			else if (s[1] == '?' && s[2] != ':' && !(s[2] == 'i' && s[3] == ':'))
 				return false;  /* (?i) settings, named groups, ... */
@@ -751,26 +763,10 @@ size_t match_need_lead(const char *re, char c)
 				if ((unsigned char)*q >= 0x80 || (*q == '\\' && strchr("pPxDWSN", q[1])))
 					width = 4;
 		} else if (*s == '(') {
-			if (s[1] != '?' || !(s[2] == '=' || s[2] == '!' ||
-					     (s[2] == '<' && (s[3] == '=' || s[3] == '!'))))
+			if (!pf_lookaround(s))
 				return SIZE_MAX;  /* groups: not followed here */
-			int depth = 1;
-			end = s + 1;
-			while (*end && depth) {
-				if (*end == '\\' && end[1])
-					end++;
-				else if (*end == '[') {
-					end = pf_skip_class(end);
-					if (!end)
-						return SIZE_MAX;
-					continue;
-				} else if (*end == '(')
-					depth++;
-				else if (*end == ')')
-					depth--;
-				end++;
-			}
-			if (depth)
+			end = pf_skip_group(s);
+			if (!end)
 				return SIZE_MAX;
 			width = 0;
 		} else if (*s == '.') {
