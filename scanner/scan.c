@@ -743,9 +743,12 @@ static enum sample_kind choose_sample(struct db_conn *conn, const struct cat_tab
  *   UNION ALL ... (the last range open-ended)
  * where B(f) = (SELECT MIN(pk) + FLOOR(f * (MAX(pk) - MIN(pk) + 1)) FROM t)
  * is a constant the optimiser reads from the ends of the primary key, and
- * f_i = (i + u_i) / SCAN_PK_PROBES with u_i drawn from a generator seeded
- * by the table name (the same table gives the same sample). One start per
- * stratum spreads the sample over the key range; each probe costs an index
+ * f_i = (i + u) / SCAN_PK_PROBES with one u in [0, 0.5) drawn from a
+ * generator seeded by the table name (the same table gives the same
+ * sample): equal strata with a random start, so on a dense key every range
+ * holds its share, the open-ended last one at least half a stratum (starts
+ * drawn per stratum could fall close together and the range between them
+ * come back short). Each probe costs an index
  * seek plus k rows instead of the full scan of WHERE RAND() < p. Gaps in
  * the key make some ranges shorter: the caller reads plainly when fewer
  * than half the rows come back.
@@ -770,13 +773,12 @@ static void build_pk_query(struct db_conn *conn, const struct cat_table *t,
 	}
 	db_quote_table(conn, &tbl, t->schema, t->name);
 	db_quote_ident(conn, &key, pk->name);
-	for (size_t i = 0; i < SCAN_PK_PROBES; i++) {
-		seed ^= seed << 13;
-		seed ^= seed >> 7;
-		seed ^= seed << 17;
-		double u = (double)(seed >> 11) / 9007199254740992.0;  /* [0, 1) */
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	double u = (double)(seed >> 11) / 18014398509481984.0;  /* [0, 0.5) */
+	for (size_t i = 0; i < SCAN_PK_PROBES; i++)
 		f[i] = ((double)i + u) / SCAN_PK_PROBES;
-	}
 	for (size_t i = 0; i < SCAN_PK_PROBES; i++) {
 		if (i)
 			strbuf_addstr(sql, " UNION ALL ");
