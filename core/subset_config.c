@@ -52,6 +52,39 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
+static void vfk_release(struct subset_vfk *v)
+{
+	free(v->from_schema);
+	free(v->from_table);
+	free(v->to_schema);
+	free(v->to_table);
+	free_names(v->from_cols, v->ncols);
+	free_names(v->to_cols, v->ncols);
+}
+
+static void window_release(struct subset_window *w)
+{
+	free(w->schema);
+	free(w->table);
+	free(w->column);
+	free(w->last);
+}
+
+void subset_config_remove_vfk(struct subset_config *cfg, size_t at)
+{
+	vfk_release(&cfg->vfks[at]);
+	memmove(&cfg->vfks[at], &cfg->vfks[at + 1], (cfg->nvfks - at - 1) * sizeof(*cfg->vfks));
+	cfg->nvfks--;
+}
+
+void subset_config_remove_window(struct subset_config *cfg, size_t at)
+{
+	window_release(&cfg->windows[at]);
+	memmove(&cfg->windows[at], &cfg->windows[at + 1],
+		(cfg->nwindows - at - 1) * sizeof(*cfg->windows));
+	cfg->nwindows--;
+}
+
 void subset_config_release(struct subset_config *cfg)
 {
 	for (size_t i = 0; i < cfg->nroots; i++) {
@@ -61,24 +94,13 @@ void subset_config_release(struct subset_config *cfg)
 	}
 	free(cfg->roots);
 	free_names(cfg->children, cfg->nchildren);
-	for (size_t i = 0; i < cfg->nvfks; i++) {
-		struct subset_vfk *v = &cfg->vfks[i];
-		free(v->from_schema);
-		free(v->from_table);
-		free(v->to_schema);
-		free(v->to_table);
-		free_names(v->from_cols, v->ncols);
-		free_names(v->to_cols, v->ncols);
-	}
+	for (size_t i = 0; i < cfg->nvfks; i++)
+		vfk_release(&cfg->vfks[i]);
 	free(cfg->vfks);
 	free_names(cfg->keep_all, cfg->nkeep_all);
 	free_names(cfg->truncate, cfg->ntruncate);
-	for (size_t i = 0; i < cfg->nwindows; i++) {
-		free(cfg->windows[i].schema);
-		free(cfg->windows[i].table);
-		free(cfg->windows[i].column);
-		free(cfg->windows[i].last);
-	}
+	for (size_t i = 0; i < cfg->nwindows; i++)
+		window_release(&cfg->windows[i]);
 	free(cfg->windows);
 	subset_config_init(cfg);
 }

@@ -76,6 +76,9 @@ struct subset_config {
 void subset_config_init(struct subset_config *cfg);
 /* Frees everything the config owns and re-initialises it. */
 void subset_config_release(struct subset_config *cfg);
+/* Remove (and free) the virtual key or window at index `at`; later ones move up. */
+void subset_config_remove_vfk(struct subset_config *cfg, size_t at);
+void subset_config_remove_window(struct subset_config *cfg, size_t at);
 /* True when nothing is set (no roots and all lists empty). */
 bool subset_config_is_empty(const struct subset_config *cfg);
 

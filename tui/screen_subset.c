@@ -719,17 +719,6 @@ static bool is_off(const char *w)
 	return str_eq(w, "off") || str_eq(w, "none") || str_eq(w, "remove");
 }
 
-static void remove_window(struct subset_config *cfg, size_t at)
-{
-	free(cfg->windows[at].schema);
-	free(cfg->windows[at].table);
-	free(cfg->windows[at].column);
-	free(cfg->windows[at].last);
-	memmove(&cfg->windows[at], &cfg->windows[at + 1],
-		(cfg->nwindows - at - 1) * sizeof(*cfg->windows));
-	cfg->nwindows--;
-}
-
 /* The table a window argument names: "t", "s.t", "t.col" or "s.t.col"; or NULL. */
 static const struct cat_table *window_table(struct app *app, const char *spec)
 {
@@ -785,7 +774,7 @@ static int do_window(struct app *app, struct subset_state *st, const struct cat_
 		else if (at < 0)
 			app_message(app, MSG_WARN, "window: %s has none", t->name);
 		else {
-			remove_window(&st->cfg, (size_t)at);
+			subset_config_remove_window(&st->cfg, (size_t)at);
 			if (save(app, st) == 0)
 				app_message(app, MSG_OK, "window on %s removed; estimate updated",
 					    t->name);
@@ -813,7 +802,7 @@ static int do_window(struct app *app, struct subset_state *st, const struct cat_
 		}
 		at = find_window(app, &st->cfg, catalog_table_index(&app->cat, t));
 		if (at >= 0)
-			remove_window(&st->cfg, (size_t)at);
+			subset_config_remove_window(&st->cfg, (size_t)at);
 		nm = name_for(app, t);
 		if (subset_config_add_window(&st->cfg, NULL, nm, c->name, w[1], &err) < 0) {
 			app_message(app, MSG_ERROR, "window %s.%s: %s", t->name, c->name, err.msg);
@@ -900,20 +889,6 @@ static bool is_key_of(const struct cat_table *t, char **cols, size_t n)
 	return false;
 }
 
-static void remove_vfk(struct subset_config *cfg, size_t at)
-{
-	struct subset_vfk *v = &cfg->vfks[at];
-
-	free(v->from_schema);
-	free(v->from_table);
-	free(v->to_schema);
-	free(v->to_table);
-	free_names(v->from_cols, v->ncols);
-	free_names(v->to_cols, v->ncols);
-	memmove(&cfg->vfks[at], &cfg->vfks[at + 1], (cfg->nvfks - at - 1) * sizeof(*cfg->vfks));
-	cfg->nvfks--;
-}
-
 /*
  * :vfk FROM(COLS) -> TO(COLS)    declare a virtual foreign key
  * :vfk N off                     drop the N-th (as listed)
@@ -950,7 +925,7 @@ static int do_vfk(struct app *app, struct subset_state *st, const struct cat_tab
 				app_message(app, MSG_ERROR, "vfk: no virtual key %s (%zu declared)",
 					    num, st->cfg.nvfks);
 			} else {
-				remove_vfk(&st->cfg, (size_t)k - 1);
+				subset_config_remove_vfk(&st->cfg, (size_t)k - 1);
 				if (save(app, st) == 0)
 					app_message(app, MSG_OK, "virtual key %ld removed; estimate updated", k);
 			}
