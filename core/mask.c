@@ -360,6 +360,32 @@ const char *const *mask_action_names(void)
 	return action_names;
 }
 
+int mask_spec_parse(const char *text, struct mask_spec *s, struct mb_err *err)
+{
+	char *copy = xstrdup(text ? text : ""), *save = NULL, *tok;
+	int ret = -1;
+
+	tok = strtok_r(copy, " \t", &save);
+	if (!tok) {
+		mb_err_set(err, MB_ERR_INPUT, "no action given");
+		goto cleanup;
+	}
+	mask_spec_set_action(s, tok);
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		char *eq = strchr(tok, '=');
+		if (!eq || eq == tok) {
+			mb_err_set(err, MB_ERR_INPUT, "'%.64s': parameters are KEY=VALUE", tok);
+			goto cleanup;
+		}
+		*eq = '\0';
+		mask_spec_set_param(s, tok, eq + 1);
+	}
+	ret = 0;
+cleanup:
+	free(copy);
+	return ret;
+}
+
 static int action_id(const char *name)
 {
 	for (int i = 0; name && i < A_COUNT; i++)

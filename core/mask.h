@@ -74,6 +74,13 @@ void mask_spec_set_action(struct mask_spec *s, const char *action);
 /* Copies key and value; replaces an existing value of the same key.
  * Returns 0 (-1 only for a NULL/empty key). */
 int  mask_spec_set_param(struct mask_spec *s, const char *key, const char *value);
+/*
+ * Parses "ACTION [KEY=VALUE]..." (separated by spaces or tabs) into s,
+ * which must be initialised. The action is not checked here
+ * (mask_spec_check does). Returns 0, or -1 with MB_ERR_INPUT ("no action
+ * given", "'tok': parameters are KEY=VALUE").
+ */
+int mask_spec_parse(const char *text, struct mask_spec *s, struct mb_err *err);
 /* The value of key (owned by s), or NULL if unset. */
 const char *mask_spec_param(const struct mask_spec *s, const char *key);
 /* Deep copy of src into dst (dst must be initialised; its contents are released). */

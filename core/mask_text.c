@@ -112,29 +112,6 @@ static void path_release(struct jpath *jp)
 	memset(jp, 0, sizeof(*jp));
 }
 
-/* Splits "action k=v k=v" into spec. Returns 0 or -1. */
-static int sub_spec_parse(const char *text, struct mask_spec *spec)
-{
-	char *copy = xstrdup(text), *save = NULL, *tok;
-	int ret = -1;
-
-	tok = strtok_r(copy, " \t", &save);
-	if (!tok)
-		goto cleanup;
-	mask_spec_set_action(spec, tok);
-	while ((tok = strtok_r(NULL, " \t", &save))) {
-		char *eq = strchr(tok, '=');
-		if (!eq || eq == tok)
-			goto cleanup;
-		*eq = '\0';
-		mask_spec_set_param(spec, tok, eq + 1);
-	}
-	ret = 0;
-cleanup:
-	free(copy);
-	return ret;
-}
-
 int mask_json_paths_check(const struct mask_spec *s, struct mb_err *err)
 {
 	if (s->nparams == 0)
@@ -148,7 +125,7 @@ int mask_json_paths_check(const struct mask_spec *s, struct mb_err *err)
 		if (bad)
 			return mb_err_set(err, MB_ERR_INPUT, "json_paths: malformed path '%.128s'",
 					  s->params[i].key);
-		if (sub_spec_parse(s->params[i].value, &sub) < 0) {
+		if (mask_spec_parse(s->params[i].value, &sub, NULL) < 0) {
 			mask_spec_release(&sub);
 			return mb_err_set(err, MB_ERR_INPUT,
 					  "json_paths: path '%.128s': expected 'ACTION [KEY=VALUE]...'",
@@ -266,7 +243,7 @@ int mask_text_init(struct masker *m, struct mb_err *err)
 		struct mask_spec sub = MASK_SPEC_INIT;
 		struct jpath *jp = &t->paths[t->npaths++];
 		if (path_parse(m->spec.params[i].key, jp) < 0 ||
-		    sub_spec_parse(m->spec.params[i].value, &sub) < 0) {
+		    mask_spec_parse(m->spec.params[i].value, &sub, NULL) < 0) {
 			mask_spec_release(&sub);
 			return mb_err_set(err, MB_ERR_INPUT, "malformed path '%.128s'",
 					  m->spec.params[i].key);

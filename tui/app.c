@@ -360,36 +360,23 @@ static void job_collect(struct app *app)
 
 /* ---- bulk review ---- */
 
-/* "NAME [KEY=VALUE]..." into spec; -1 with a status message. */
-static int parse_action(struct app *app, const char *text, struct mask_spec *spec)
+int app_parse_action(struct app *app, const char *text, struct mask_spec *spec)
 {
-	char *copy = xstrdup(text ? text : ""), *tok, *save = NULL;
-	int rc = -1;
+	struct mb_err err = MB_ERR_INIT;
 
-	tok = strtok_r(copy, " ", &save);
-	if (!tok) {
-		app_message(app, MSG_WARN, "which action? e.g. :action hash");
-		goto cleanup;
+	if (!text || !text[strspn(text, " \t")]) {
+		app_message(app, MSG_WARN, "which action? e.g. :action fake_email keep_domain=true");
+		return -1;
 	}
-	if (!mask_action_info(tok)) {
-		app_message(app, MSG_ERROR, "unknown action '%s'", tok);
-		goto cleanup;
+	if (mask_spec_parse(text, spec, &err) < 0) {
+		app_message(app, MSG_ERROR, "%s", err.msg);
+		return -1;
 	}
-	mask_spec_set_action(spec, tok);
-	while ((tok = strtok_r(NULL, " ", &save))) {
-		char *eq = strchr(tok, '=');
-
-		if (!eq || eq == tok) {
-			app_message(app, MSG_ERROR, "parameters are KEY=VALUE");
-			goto cleanup;
-		}
-		*eq = '\0';
-		mask_spec_set_param(spec, tok, eq + 1);
+	if (!mask_action_info(spec->action)) {
+		app_message(app, MSG_ERROR, "unknown action '%s'", spec->action);
+		return -1;
 	}
-	rc = 0;
-cleanup:
-	free(copy);
-	return rc;
+	return 0;
 }
 
 int app_review_bulk(struct app *app, enum tui_cmd cmd, char *const *cols, size_t n,
@@ -409,7 +396,7 @@ int app_review_bulk(struct app *app, enum tui_cmd cmd, char *const *cols, size_t
 	}
 	if (!app_ws(app))
 		goto cleanup;
-	if (cmd == CMD_ACTION && parse_action(app, arg, &spec) < 0)
+	if (cmd == CMD_ACTION && app_parse_action(app, arg, &spec) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++) {
 		int r;

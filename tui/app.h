@@ -316,6 +316,8 @@ int app_review_approve_table(struct app *app, const char *schema, const char *ta
  * refused (two-person rule, an action the column's type refuses). Returns
  * the number changed, or -1 when nothing was tried (busy, bad action).
  */
+/* "NAME [KEY=VALUE]..." into spec (initialised); -1 with a status message. */
+int app_parse_action(struct app *app, const char *text, struct mask_spec *spec);
 int app_review_bulk(struct app *app, enum tui_cmd cmd, char *const *cols, size_t n,
 		    const char *arg);
 /* Sets a column's action from "NAME [KEY=VALUE]..." (rules_set). */

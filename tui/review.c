@@ -280,36 +280,13 @@ int app_review_approve_table(struct app *app, const char *schema, const char *ta
 int app_review_set_action(struct app *app, const char *column, const char *text)
 {
 	struct mask_spec spec;
-	char *copy, *tok, *save = NULL;
 	int rc = -1;
 
 	if (refuse_busy(app))
 		return -1;
 	mask_spec_init(&spec);
-	copy = xstrdup(text ? text : "");
-	tok = strtok_r(copy, " ", &save);
-	if (!tok) {
-		app_message(app, MSG_WARN, "which action? e.g. :action fake_email keep_domain=true");
-		goto cleanup;
-	}
-	if (!mask_action_info(tok)) {
-		app_message(app, MSG_ERROR, "unknown action '%s'", tok);
-		goto cleanup;
-	}
-	mask_spec_set_action(&spec, tok);
-	while ((tok = strtok_r(NULL, " ", &save))) {
-		char *eq = strchr(tok, '=');
-
-		if (!eq || eq == tok) {
-			app_message(app, MSG_ERROR, "parameters are KEY=VALUE");
-			goto cleanup;
-		}
-		*eq = '\0';
-		mask_spec_set_param(&spec, tok, eq + 1);
-	}
-	rc = app_review_set_spec(app, column, &spec);
-cleanup:
-	free(copy);
+	if (app_parse_action(app, text, &spec) == 0)
+		rc = app_review_set_spec(app, column, &spec);
 	mask_spec_release(&spec);
 	return rc;
 }
