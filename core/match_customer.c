@@ -84,25 +84,40 @@ struct customer_set {
  * Token hash: 8 bytes at a time (one multiply per word instead of one per
  * byte); the length is mixed in so "ab" and "ab\0" differ.
  */
-static inline uint64_t tok_hash(const char *s, size_t n)
+static inline uint64_t tok_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9fb21c651e98df25ull;
+	return h ^ (h >> 29);
+}
+
+/* The whole 8-byte words of s mixed into the seed; *rest gets the tail length. */
+static inline uint64_t tok_words(const char **s, size_t n, size_t *rest)
 {
 	uint64_t h = 0x9ae16a3b2f90404full ^ (n * 0xc3a5c85c97cb3127ull);
-	while (n >= 8) {
+	for (; n >= 8; *s += 8, n -= 8) {
 		uint64_t w;
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x9fb21c651e98df25ull;
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
+		memcpy(&w, *s, 8);
+		h = tok_mix(h, w);
 	}
+	*rest = n;
+	return h;
+}
+
+static inline uint64_t tok_final(uint64_t h)
+{
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+}
+
+static inline uint64_t tok_hash(const char *s, size_t n)
+{
+	uint64_t h = tok_words(&s, n, &n);
 	if (n) {
 		uint64_t w = 0;
 		memcpy(&w, s, n);
-		h = (h ^ w) * 0x9fb21c651e98df25ull;
-		h ^= h >> 29;
+		h = tok_mix(h, w);
 	}
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 32);
+	return tok_final(h);
 }
 
 #define TOK_SEED 0x9e3779b97f4a7c15ull
@@ -596,24 +611,14 @@ static int on_hit(unsigned int id, unsigned long long from ATTR_UNUSED,
 static inline uint64_t tok_hash_padded(const char *s, size_t n)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t h = 0x9ae16a3b2f90404full ^ (n * 0xc3a5c85c97cb3127ull);
-	while (n >= 8) {
-		uint64_t w;
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x9fb21c651e98df25ull;
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
-	}
+	uint64_t h = tok_words(&s, n, &n);
 	if (n) {
 		uint64_t w;
 		memcpy(&w, s, 8);
 		w &= ~0ull >> (64 - 8 * n);  /* the bytes memcpy(&w, s, n) would give */
-		h = (h ^ w) * 0x9fb21c651e98df25ull;
-		h ^= h >> 29;
+		h = tok_mix(h, w);
 	}
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 32);
+	return tok_final(h);
 #else
 	return tok_hash(s, n);
 #endif
