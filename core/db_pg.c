@@ -876,7 +876,8 @@ static int pg_copy_in_end(struct db_conn *conn, struct mb_err *err)
 {
 	struct pg_conn *c = pgc(conn);
 	int ret = 0;
-	if (PQputCopyEnd(c->pg, NULL) != 1)
+	/* With the cancel flag set the server rolls the COPY back. */
+	if (PQputCopyEnd(c->pg, conn->cancel ? "cancelled" : NULL) != 1)
 		return fail_res(c, NULL, err, "copy in");
 	PGresult *res = PQgetResult(c->pg);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)

@@ -454,6 +454,7 @@ static int copy_one(struct worker *w, size_t pos, struct mb_err *err)
 	} else {
 		tc.dst = w->dst;
 		tc.sink = w->dst->drv->copy_in_start ? SINK_COPY : SINK_INSERT;
+		tc.fresh_target = true;
 	}
 	tc.cancel = j->o->cancel;
 	tc.on_progress = on_table_progress;

@@ -485,6 +485,12 @@ struct pipe {
 	size_t batch_rows;
 	struct mb_err *err;
 	bool copy_started;
+	bool in_txn;                /* PostgreSQL: the FREEZE load's transaction is open */
+	/* COPY source to COPY sink with nothing masked or checked: rows go as read */
+	bool passthrough;
+	/* PostgreSQL to PostgreSQL in COPY binary (see binary_copy_ok) */
+	bool binary;
+	bool binary_header_read;    /* of the current COPY out stream */
 	int64_t last_report;
 	/*
 	 * SQLite source: after the ncols values, the query returns one
@@ -664,8 +670,6 @@ static int emit_row(struct pipe *p, bool have_raw)
 		}
 		strbuf_addch(&p->batch, '\n');
 		p->batch_rows++;
-		if (p->batch.len >= COPY_BATCH_BYTES && tc->sink == SINK_COPY)
-			return flush_batch(p);
 		if (p->batch.len >= COPY_BATCH_BYTES)
 			return flush_batch(p);
 		return 0;
@@ -705,6 +709,184 @@ static int after_row(struct pipe *p)
 	return 0;
 }
 
+/* ---- COPY binary ---- */
+
+static const char binary_signature[11] = "PGCOPY\n\377\r\n";
+
+static uint32_t be32(const unsigned char *s)
+{
+	return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
+}
+
+static void add_be32(struct strbuf *sb, uint32_t v)
+{
+	char b[4] = { (char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v };
+	strbuf_add(sb, b, 4);
+}
+
+static void add_be16(struct strbuf *sb, uint16_t v)
+{
+	char b[2] = { (char)(v >> 8), (char)v };
+	strbuf_add(sb, b, 2);
+}
+
+/*
+ * Built-in PostgreSQL types whose binary form is the same in every
+ * database. Arrays and composites of user-defined types carry the type's
+ * OID, which differs between source and target, so they go as text.
+ */
+static bool pg_binary_portable(const char *type)
+{
+	static const char *const portable[] = {
+		"smallint", "integer", "bigint", "numeric", "real", "double precision",
+		"boolean", "text", "character varying", "character", "bytea", "date",
+		"time without time zone", "time with time zone",
+		"timestamp without time zone", "timestamp with time zone", "interval",
+		"uuid", "json", "jsonb", "inet", "cidr", "macaddr", "oid",
+	};
+	char base[64];
+	size_t n = 0;
+	/* "numeric(10,2)[]" -> "numeric"; "timestamp(3) with time zone" too */
+	for (const char *c = type; *c && n + 1 < sizeof(base); c++) {
+		if (*c == '(') {
+			while (*c && *c != ')')
+				c++;
+			if (!*c)
+				break;
+			continue;
+		}
+		if (*c == '[')
+			break;
+		base[n++] = *c;
+	}
+	while (n && base[n - 1] == ' ')
+		n--;
+	base[n] = '\0';
+	for (size_t i = 0; i < sizeof(portable) / sizeof(*portable); i++)
+		if (str_eq(base, portable[i]))
+			return true;
+	return false;
+}
+
+/* The binary form of these is the text itself, as the maskers take it. */
+static bool pg_text_type(const char *type)
+{
+	return !strchr(type, '[') &&
+	       (str_eq(type, "text") || str_starts_with(type, "character"));
+}
+
+/*
+ * PostgreSQL to PostgreSQL, COPY binary saves both servers the text
+ * output and input functions (timestamps, numerics), the larger part of
+ * a copy's cost. Only when every column is portable and every masked
+ * column (and entity column) is text, whose binary form the maskers take
+ * as is; shuffles, SQL expressions and dump checks use the text path.
+ */
+static bool binary_copy_ok(const struct table_copy *tc, const struct pipe *p)
+{
+	if (tc->sink != SINK_COPY || tc->src->drv->engine != DB_ENGINE_PG ||
+	    tc->dst->drv->engine != DB_ENGINE_PG || p->nsh || tc->checks)
+		return false;
+	for (size_t i = 0; i < tc->ncols; i++) {
+		const struct cat_column *c = &tc->t->cols[tc->cols[i]];
+		const struct col_mask *cm = &tc->masks[tc->cols[i]];
+		if (!pg_binary_portable(c->type) || cm->sql_expr || cm->shuffle)
+			return false;
+		if (cm->m && !pg_text_type(c->type))
+			return false;
+		if (cm->m && cm->entity_col >= 0 &&
+		    !pg_text_type(tc->t->cols[cm->entity_col].type))
+			return false;
+	}
+	return true;
+}
+
+static int binary_shape_error(struct pipe *p)
+{
+	return mb_err_set(p->err, MB_ERR_DB, "%s.%s: unexpected COPY binary row",
+			  p->tc->t->schema, p->tc->t->name);
+}
+
+/*
+ * One message of a COPY binary stream: a row (the first one after the
+ * stream's header) or the trailer. Each stream's header and trailer are
+ * dropped: the load has one of each (a table may be read in several
+ * statements).
+ */
+static int on_copy_binary(void *ctx, const char *buf, size_t len)
+{
+	struct pipe *p = ctx;
+	struct table_copy *tc = p->tc;
+	const unsigned char *s = (const unsigned char *)buf, *end = s + len;
+
+	if (!p->binary_header_read) {
+		if (len < 19 || memcmp(s, binary_signature, sizeof(binary_signature)) != 0)
+			return binary_shape_error(p);
+		uint32_t ext = be32(s + 15);
+		s += 19;
+		if (ext > (size_t)(end - s))
+			return binary_shape_error(p);
+		s += ext;
+		p->binary_header_read = true;
+		if (s == end)
+			return 0;
+	}
+	if (end - s < 2)
+		return binary_shape_error(p);
+	int nf = (int16_t)(s[0] << 8 | s[1]);
+	if (nf == -1)
+		return 0;
+	if ((size_t)nf != tc->ncols)
+		return binary_shape_error(p);
+	const unsigned char *row = s;
+	s += 2;
+	for (size_t i = 0; i < tc->ncols; i++) {
+		if (end - s < 4)
+			return binary_shape_error(p);
+		int32_t n = (int32_t)be32(s);
+		struct field *f = &p->f[i];
+		f->raw = (const char *)s;
+		s += 4;
+		if (n < 0) {
+			f->val = NULL;
+			f->len = 0;
+		} else {
+			if ((size_t)n > (size_t)(end - s))
+				return binary_shape_error(p);
+			f->val = (const char *)s;
+			f->len = (size_t)n;
+			s += n;
+		}
+		f->rawlen = (size_t)(s - (const unsigned char *)f->raw);
+	}
+	if (s != end)
+		return binary_shape_error(p);
+	if (p->passthrough) {
+		strbuf_add(&p->batch, (const char *)row, (size_t)(end - row));
+	} else {
+		if (mask_row(p) < 0)
+			return -1;
+		add_be16(&p->batch, (uint16_t)tc->ncols);
+		for (size_t i = 0; i < tc->ncols; i++) {
+			const struct field *f = &p->f[i];
+			if (!col_masked(tc, i)) {
+				strbuf_add(&p->batch, f->raw, f->rawlen);
+			} else if (!f->val) {
+				add_be32(&p->batch, UINT32_MAX);
+			} else {
+				add_be32(&p->batch, (uint32_t)f->len);
+				strbuf_add(&p->batch, f->val, f->len);
+			}
+		}
+	}
+	p->batch_rows++;
+	if (p->batch.len >= COPY_BATCH_BYTES && flush_batch(p) < 0)
+		return -1;
+	return after_row(p);
+}
+
+/* ---- COPY text ---- */
+
 /* One COPY text row from the source. */
 static int on_copy_chunk(void *ctx, const char *buf, size_t len)
 {
@@ -714,6 +896,21 @@ static int on_copy_chunk(void *ctx, const char *buf, size_t len)
 
 	if (len && buf[len - 1] == '\n')
 		len--;
+	if (p->passthrough) {
+		size_t tabs = 0;
+		for (const char *q = buf, *end = buf + len;
+		     (q = memchr(q, '\t', (size_t)(end - q))); q++)
+			tabs++;
+		if (tabs + 1 != tc->ncols)
+			return mb_err_set(p->err, MB_ERR_DB, "%s.%s: unexpected COPY row shape",
+					  tc->t->schema, tc->t->name);
+		strbuf_add(&p->batch, buf, len);
+		strbuf_addch(&p->batch, '\n');
+		p->batch_rows++;
+		if (p->batch.len >= COPY_BATCH_BYTES && flush_batch(p) < 0)
+			return -1;
+		return after_row(p);
+	}
 	for (size_t k = 0; k <= len; k++) {
 		if (k < len && buf[k] != '\t')
 			continue;
@@ -845,6 +1042,12 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 			db_quote_ident(tc->src, &list, c->name);
 		}
 	}
+	p.passthrough = copy_src && p.nsh == 0 &&
+			(tc->sink == SINK_COPY || tc->sink == SINK_FILE_COPY);
+	for (size_t c = 0; p.passthrough && c < tc->ncols; c++)
+		if (p.need_dec[c] || (tc->checks && tc->checks[c]))
+			p.passthrough = false;
+	p.binary = copy_src && binary_copy_ok(tc, &p);
 	p.blob_flags = tc->src->drv->engine == DB_ENGINE_SQLITE && !copy_src &&
 		       tc->ncols > 0;
 	for (size_t i = 0; p.blob_flags && i < tc->ncols; i++) {
@@ -861,6 +1064,8 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 		struct strbuf hdr = STRBUF_INIT;
 		bool load_data = tc->sink == SINK_COPY &&
 				 tc->dst->drv->engine == DB_ENGINE_MYSQL;
+		bool freeze = tc->sink == SINK_COPY && tc->fresh_target &&
+			      tc->dst->drv->engine == DB_ENGINE_PG;
 		if (load_data)
 			strbuf_addf(&hdr, "LOAD DATA LOCAL INFILE 'maskbench.stream' INTO TABLE %s"
 				    " CHARACTER SET utf8mb4 (", tc->target_name);
@@ -871,11 +1076,30 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 				strbuf_addstr(&hdr, ", ");
 			db_quote_ident(tc->quoter, &hdr, tc->t->cols[tc->cols[i]].name);
 		}
-		strbuf_addstr(&hdr, load_data ? ")" : tc->sink == SINK_COPY ?
-			      ") FROM STDIN" : ") FROM stdin;\n");
-		if (tc->sink == SINK_COPY) {
+		if (load_data)
+			strbuf_addstr(&hdr, ")");
+		else if (tc->sink == SINK_FILE_COPY)
+			strbuf_addstr(&hdr, ") FROM stdin;\n");
+		else if (freeze || p.binary)
+			strbuf_addf(&hdr, ") FROM STDIN WITH (%s%s%s)",
+				    p.binary ? "FORMAT binary" : "",
+				    p.binary && freeze ? ", " : "", freeze ? "FREEZE" : "");
+		else
+			strbuf_addstr(&hdr, ") FROM STDIN");
+		r = 0;
+		if (freeze) {
+			strbuf_addf(&wrapped, "BEGIN; TRUNCATE %s", tc->target_name);
+			p.in_txn = true;
+			r = db_exec(tc->dst, wrapped.buf, err);
+		}
+		if (r == 0 && tc->sink == SINK_COPY) {
 			r = db_copy_in_start(tc->dst, hdr.buf, err);
-		} else {
+			if (r == 0 && p.binary) {
+				strbuf_add(&p.batch, binary_signature, sizeof(binary_signature));
+				add_be32(&p.batch, 0); /* flags */
+				add_be32(&p.batch, 0); /* header extension */
+			}
+		} else if (r == 0) {
 			r = fwrite(hdr.buf, 1, hdr.len, tc->out) == hdr.len ? 0 :
 				tc->dump ? dump_write_error(tc->dump, errno, err) :
 				mb_err_set(err, MB_ERR_IO, "cannot write the dump: %s",
@@ -893,16 +1117,23 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 		if (copy_src) {
 			strbuf_reset(&wrapped);
 			if (tc->src->drv->engine == DB_ENGINE_PG)
-				strbuf_addf(&wrapped, "COPY (%s) TO STDOUT", sql.buf);
+				strbuf_addf(&wrapped, "COPY (%s) TO STDOUT%s", sql.buf,
+					    p.binary ? " (FORMAT binary)" : "");
 			else
 				strbuf_addstr(&wrapped, sql.buf);
-			if (db_copy_out(tc->src, wrapped.buf, on_copy_chunk, &p, err) < 0)
+			p.binary_header_read = false;
+			if (db_copy_out(tc->src, wrapped.buf,
+					p.binary ? on_copy_binary : on_copy_chunk, &p, err) < 0)
 				goto cleanup;
 		} else if (read_rows(&p, sql.buf) < 0) {
 			goto cleanup;
 		}
 	}
-	if (r < 0 || flush_batch(&p) < 0)
+	if (r < 0)
+		goto cleanup;
+	if (p.binary)
+		add_be16(&p.batch, UINT16_MAX); /* trailer: -1 */
+	if (flush_batch(&p) < 0)
 		goto cleanup;
 	if (p.copy_started) {
 		p.copy_started = false;
@@ -915,6 +1146,11 @@ int table_copy_run(struct table_copy *tc, struct mb_err *err)
 		if (r < 0)
 			goto cleanup;
 	}
+	if (p.in_txn) {
+		if (db_exec(tc->dst, "COMMIT", err) < 0)
+			goto cleanup;
+		p.in_txn = false;
+	}
 	if (tc->on_progress)
 		tc->on_progress(tc->progress_ctx, tc->rows, tc->bytes, true);
 	ret = 0;
@@ -926,6 +1162,10 @@ cleanup:
 		tc->dst->cancel = 1;
 		db_copy_in_end(tc->dst, &ignore);
 		tc->dst->cancel = was;
+	}
+	if (p.in_txn) {
+		struct mb_err ignore = MB_ERR_INIT;
+		db_exec(tc->dst, "ROLLBACK", &ignore);
 	}
 	if (ret < 0 && err->kind != MB_ERR_CANCELLED)
 		mb_err_prefix(err, "%s.%s", tc->t->schema, tc->t->name);

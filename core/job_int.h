@@ -89,6 +89,15 @@ struct table_copy {
 	struct dump_file *dump;   /* SINK_FILE_*: for write error messages */
 	struct db_conn *quoter;   /* literal quoting for INSERT text */
 	char *target_name;        /* qualified, quoted target table */
+	/*
+	 * The target table was created empty for this run (staging): a
+	 * PostgreSQL target truncates and loads it in one transaction with
+	 * COPY FREEZE, so that the index builds, foreign-key checks and
+	 * ANALYZE that follow find every row already frozen and do not
+	 * rewrite each page to set hint bits (and with wal_level=minimal
+	 * the load writes no WAL).
+	 */
+	bool fresh_target;
 	/* progress */
 	const volatile int *cancel;
 	void (*on_progress)(void *ctx, int64_t rows, int64_t bytes, bool done);

@@ -3,9 +3,11 @@
 # Integration: the same suite on SQLite, PostgreSQL and MariaDB.
 EXTRA_DIST += tests/integration/run_lib.sh tests/integration/run_fixture.sh
 dist_check_SCRIPTS += tests/integration/run_sqlite.sh tests/integration/run_pg.sh \
-	tests/integration/run_mysql.sh tests/integration/run_chinook.sh
+	tests/integration/run_mysql.sh tests/integration/run_chinook.sh \
+	tests/integration/run_pg_binary.sh
 TESTS += tests/integration/run_sqlite.sh tests/integration/run_pg.sh \
-	tests/integration/run_mysql.sh tests/integration/run_chinook.sh
+	tests/integration/run_mysql.sh tests/integration/run_chinook.sh \
+	tests/integration/run_pg_binary.sh
 
 # The planner on real SQLite files (TAP).
 check_PROGRAMS += tests/unit/test_subset
