@@ -61,7 +61,9 @@ struct customer_set {
 	char *arena;       /* every name, back to back: one cache miss less a lookup */
 	size_t arena_len;
 	size_t nslots;     /* power of two */
-	uint64_t *first;   /* 2^16-bit filter on the first token of non-flagged names */
+	uint64_t *first;   /* 2^16-bit filter on the token of one-token non-flagged names */
+	uint64_t *pair;    /* 2^PAIR_BITS-bit filter on the first two tokens of longer ones */
+	size_t nsingle;    /* one-token non-flagged names */
 	uint64_t *whole;   /* filter on every name's hash: skips slot lookups */
 	uint64_t whole_mask; /* its size in bits - 1 (about 16 bits a name) */
 	uint64_t legal_h[LEGAL_SLOTS]; /* tok_hash of every legal form's last token */
@@ -69,6 +71,7 @@ struct customer_set {
 	size_t nlegal;
 	size_t mintok;     /* fewest tokens in a non-flagged name */
 	bool legal_used[LEGAL_SLOTS];
+	uint64_t legal_key[1024 / 64]; /* tok_key() & 1023 of the same tokens */
 	size_t maxtok;     /* most tokens in a non-flagged name */
 	size_t maxtok_all; /* most tokens in any name: longer values are never exact */
 	bool built;
@@ -178,6 +181,34 @@ static uint64_t seq_hash(const struct toks *t, size_t from, size_t to)
 	for (size_t k = from; k < to; k++)
 		h = tok_comb(h, t->h[k]);
 	return h;
+}
+
+/*
+ * A window of tokens can hold a name only if its first token (one-token
+ * names) or its first two tokens (longer names) are in a filter: in
+ * ordinary text a word pair that starts a name is rare, so most values
+ * hash no window at all.
+ */
+#define PAIR_BITS 18
+static inline size_t pair_bit(uint16_t k0, uint16_t k1)
+{
+	uint64_t x = ((uint64_t)k0 << 16 | k1) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(x >> (64 - PAIR_BITS));
+}
+
+static inline bool bit_test(const uint64_t *f, size_t b)
+{
+	return f[b >> 6] >> (b & 63) & 1;
+}
+
+/* Bit 0: a one-token name may start at token i; bit 1: a longer one may. */
+static inline unsigned window_starts(const struct customer_set *cs, const uint16_t *key,
+				     size_t i, size_t n)
+{
+	unsigned r = cs->nsingle && bit_test(cs->first, key[i]);
+	if (i + 1 < n && bit_test(cs->pair, pair_bit(key[i], key[i + 1])))
+		r |= 2;
+	return r;
 }
 
 static inline bool whole_maybe(const struct customer_set *cs, uint64_t h)
@@ -326,6 +357,7 @@ void customer_set_free(struct customer_set *cs)
 		free(cs->arena);
 	}
 	free(cs->first);
+	free(cs->pair);
 	free(cs->whole);
 	free(cs);
 }
@@ -439,6 +471,8 @@ int customer_set_build(struct customer_set *cs, struct mb_err *err)
 	cs->arena = xmalloc(total);
 	cs->arena_len = 0;
 	cs->first = xcalloc(65536 / 64, sizeof(uint64_t));
+	cs->pair = xcalloc(((size_t)1 << PAIR_BITS) / 64, sizeof(uint64_t));
+	cs->nsingle = 0;
 	/* 16 bits a name, 4 KB to 2 MB: small enough to stay in cache. */
 	size_t wbits = (size_t)1 << 15;
 	while (wbits < cs->n * 16 && wbits < ((size_t)1 << 24))
@@ -469,6 +503,8 @@ int customer_set_build(struct customer_set *cs, struct mb_err *err)
 			k = (k + 1) & (LEGAL_SLOTS - 1);
 		cs->legal_h[k] = h;
 		cs->legal_used[k] = true;
+		size_t kb = tok_key(lt, strlen(lt)) & 1023;
+		cs->legal_key[kb >> 6] |= 1ull << (kb & 63);
 	}
 	cs->maxtok = cs->maxtok_all = 0;
 	cs->mintok = SIZE_MAX;
@@ -494,8 +530,9 @@ int customer_set_build(struct customer_set *cs, struct mb_err *err)
 		if (!t->overflow && t->n > cs->maxtok_all)
 			cs->maxtok_all = t->n;
 		if (!e->flagged && !t->overflow && t->n) {
-			unsigned fh = t->key[0];
-			cs->first[fh >> 6] |= 1ull << (fh & 63);
+			size_t fb = t->n == 1 ? t->key[0] : pair_bit(t->key[0], t->key[1]);
+			(t->n == 1 ? cs->first : cs->pair)[fb >> 6] |= 1ull << (fb & 63);
+			cs->nsingle += t->n == 1;
 			if (t->n > cs->maxtok)
 				cs->maxtok = t->n;
 			if (t->n < cs->mintok)
@@ -808,7 +845,9 @@ static size_t legal_core_tokens(const struct customer_set *cs, const char *buf,
 {
 	size_t ncore = t->n;
 	bool again = true;
-	while (again && ncore >= 2 && legal_last(cs, fast_h(buf, t, ncore - 1))) {
+	/* most values: the last token's key already says it is no legal form */
+	while (again && ncore >= 2 && bit_test(cs->legal_key, t->key[ncore - 1] & 1023u) &&
+	       legal_last(cs, fast_h(buf, t, ncore - 1))) {
 		again = false;
 		for (size_t f = 0; f < cs->nlegal; f++) {
 			const struct legal_form *lf = &cs->legal[f];
@@ -864,14 +903,16 @@ static enum customer_match match_fast(const struct customer_set *cs, const char 
 	if (!cs->maxtok)
 		return CUSTOMER_NONE;
 	for (size_t i = 0; i + cs->mintok <= t->n; i++) {
-		unsigned fh = t->key[i];
-		if (!(cs->first[fh >> 6] >> (fh & 63) & 1))
+		unsigned starts = window_starts(cs, t->key, i, t->n);
+		if (!starts)
 			continue;
 		uint64_t h = TOK_SEED;
 		for (size_t j = i; j < t->n && j - i < cs->maxtok; j++) {
 			h = tok_comb(h, fast_h(buf, t, j));
-			if (j + 1 - i < cs->mintok)
+			if (j == i && !(starts & 1))
 				continue;
+			if (j > i && !(starts & 2))
+				break;
 			const struct tslot *e = lookup_tokens(cs, h, buf, t, i, j + 1);
 			if (e && !e->flagged)
 				return CUSTOMER_CONTAINS;
@@ -892,12 +933,16 @@ static enum customer_match match_tokens(const struct customer_set *cs, const cha
 	if (ncore && slot_find(cs, seq_hash(t, 0, ncore), buf, core))
 		return CUSTOMER_EXACT;
 	for (size_t i = 0; i < t->n; i++) {
-		unsigned fh = t->key[i];
-		if (!(cs->first[fh >> 6] >> (fh & 63) & 1))
+		unsigned starts = window_starts(cs, t->key, i, t->n);
+		if (!starts)
 			continue;
 		uint64_t h = TOK_SEED;
 		for (size_t j = i; j < t->n && j - i < cs->maxtok; j++) {
 			h = tok_comb(h, t->h[j]);
+			if (j == i && !(starts & 1))
+				continue;
+			if (j > i && !(starts & 2))
+				break;
 			const struct tslot *e = slot_find(cs, h, buf + t->start[i],
 							     t->end[j] - t->start[i]);
 			if (e && !e->flagged)
