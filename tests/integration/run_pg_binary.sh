@@ -26,6 +26,9 @@ CREATE TABLE feeling (id int PRIMARY KEY, person_id int REFERENCES person(id), m
 CREATE TABLE member (id int PRIMARY KEY, born date, nick text);
 CREATE TABLE visit (id bigint PRIMARY KEY, person_id int NOT NULL REFERENCES person(id),
   at timestamp NOT NULL, note text);
+CREATE INDEX visit_person ON visit (person_id, at);
+CREATE TABLE "Odd ""Ref""" (id int PRIMARY KEY, "Person Id" int REFERENCES person(id));
+CREATE INDEX odd_ref ON "Odd ""Ref""" ("Person Id");
 INSERT INTO person VALUES
  (1, 'Alice Example', 'alice@example.com', E'tab\there\nnewline \\ back ''q'' "dq" ☺', 'ab',
   '\xfffe00c3c328', '{"k": 1.50, "z": [true, null]}', '{"a":  [1, 2]}', '{1,NULL,3}',
@@ -42,6 +45,7 @@ INSERT INTO person (id, full_name, email, note, n, ts, born)
   FROM generate_series(4, 6000) g;
 INSERT INTO feeling SELECT g, g, (ARRAY['sad','ok','happy ☺']::mood[])[1 + g % 3],
   ARRAY['ok', 'happy ☺']::mood[], 'Label ' || g FROM generate_series(1, 6000) g;
+INSERT INTO "Odd ""Ref""" VALUES (1, 1), (2, NULL), (3, 4);
 INSERT INTO member SELECT g, date '1960-01-01' + g * 3, 'Nick ' || g FROM generate_series(1, 500) g;
 INSERT INTO visit SELECT g, 1 + g % 6000, timestamp '2024-01-01' + g * interval '1 minute',
   CASE WHEN g % 7 = 0 THEN NULL ELSE E'v\t' || g END FROM generate_series(1, 30000) g;
@@ -75,6 +79,15 @@ ok "person and visit read in COPY binary" grep -q 'FROM "public"."person") TO ST
 ok "loads use FREEZE" grep -q 'FROM STDIN WITH (FORMAT binary, FREEZE)' "$TMPD/trace.sql"
 ok "enum table read as text" grep -q 'FROM "public"."feeling") TO STDOUT$' "$TMPD/trace.sql"
 ok "a masked date: read as text" grep -q 'FROM "public"."member") TO STDOUT$' "$TMPD/trace.sql"
+# Foreign keys whose columns lead an index validate by merge join.
+ok "visit's key (indexed) validated without hash joins" \
+	grep -q 'SET LOCAL enable_hashjoin = off; ALTER TABLE "public__mb_staging"."visit" VALIDATE' "$TMPD/trace.sql"
+ok "a quoted indexed column too" \
+	grep -q 'SET LOCAL enable_hashjoin = off; ALTER TABLE "public__mb_staging"."Odd ""Ref""" VALIDATE' "$TMPD/trace.sql"
+ok "feeling's key (no index) validated as the planner likes" \
+	grep -q 'max_parallel_workers_per_gather = 0; ALTER TABLE "public__mb_staging"."feeling" VALIDATE' "$TMPD/trace.sql"
+is "$(psql -At -d ${DB}_tgt -c "SELECT count(*) FILTER (WHERE convalidated) || '/' || count(*) FROM pg_constraint WHERE contype = 'f'")" \
+	"3/3" "every foreign key validated in the target"
 for t in person feeling visit member; do
 	is "$(psql -At -d ${DB}_tgt -c "SELECT count(*) FROM $t")" \
 		"$(psql -At -d ${DB}_src -c "SELECT count(*) FROM $t")" "$t: row count"
